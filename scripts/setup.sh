@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what Loom needs on a fresh Debian 12 machine, then compiles.
+#   scripts/setup.sh          packages to run Loom
+#   scripts/setup.sh --test   also the real peers the test suite drives (python3-grpcio, …)
+# Each step is skipped when already satisfied, so it is cheap to run before every command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(iproute2)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(python3-grpcio openvswitch-switch redis-server iptables iputils-ping ethtool iperf3 tcpdump dnsutils)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}" >&2
+  sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: installing npm dependencies" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+npm run --silent build

@@ -1,0 +1,65 @@
+import Fastify from 'fastify';
+import { InvalidInputError, NotFoundError, formatProblem } from '../errors';
+import type { Logger } from '../log';
+import { KIND_NAMES, kindFromUserWord, type Kind } from '../model/kinds';
+import type { MeshOperations } from './mesh-operations';
+
+/**
+ * The REST API (`127.0.0.1:7070` by default), used by the CLI and by anything else:
+ *   POST   /v1/apply?source=NAME      body: YAML or JSON resource documents
+ *   GET    /v1/{kind}[/{name}]        kind: services | endpoints | routes
+ *   DELETE /v1/{kind}/{name}
+ *   GET    /v1/proxy-status
+ *   GET    /healthz
+ * Errors are `{ "error": message, "problems": [...] }` with 400 (bad input) or 404.
+ */
+export function buildRestApi(ops: MeshOperations, log: Logger) {
+  // Request logs are noise for a control plane; the API logs what it changes instead.
+  const app = Fastify({ loggerInstance: log.child({ component: 'api' }, { level: 'warn' }), bodyLimit: 16 * 1024 * 1024 });
+
+  // Resource files are parsed by the model (YAML with line numbers; JSON is YAML), so
+  // every body arrives as text.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof InvalidInputError) {
+      return reply.code(400).send({ error: err.message, problems: err.problems.map((p) => ({ ...p, text: formatProblem(p) })) });
+    }
+    if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status < 500) return reply.code(status).send({ error: (err as Error).message });
+    log.error({ err }, 'API request failed');
+    return reply.code(500).send({ error: `internal error: ${(err as Error).message}` });
+  });
+
+  const kindOf = (word: string): Kind => {
+    const kind = kindFromUserWord(word);
+    if (!kind) {
+      throw new InvalidInputError([{ source: 'request path', message: `unknown kind "${word}"; expected one of ${KIND_NAMES.map((k) => k.toLowerCase() + 's').join(', ')}` }]);
+    }
+    return kind;
+  };
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.post<{ Querystring: { source?: string }; Body: string }>('/v1/apply', async (req) => {
+    if (typeof req.body !== 'string' || req.body.trim() === '') {
+      throw new InvalidInputError([{ source: req.query.source ?? 'request body', message: 'empty body; send YAML or JSON resource documents (Content-Type application/yaml or application/json)' }]);
+    }
+    return ops.apply(req.body, req.query.source ?? 'request body');
+  });
+
+  app.get('/v1/proxy-status', async () => ({ streams: ops.proxyStatus() }));
+
+  app.get<{ Params: { kind: string } }>('/v1/:kind', async (req) => ({ items: ops.list(kindOf(req.params.kind)) }));
+
+  app.get<{ Params: { kind: string; name: string } }>('/v1/:kind/:name', async (req) => ops.get(kindOf(req.params.kind), req.params.name));
+
+  app.delete<{ Params: { kind: string; name: string } }>('/v1/:kind/:name', async (req, reply) => {
+    await ops.delete(kindOf(req.params.kind), req.params.name);
+    return reply.code(200).send({ deleted: `${req.params.kind}/${req.params.name}` });
+  });
+
+  return app;
+}

@@ -1,0 +1,62 @@
+import { stringify } from 'yaml';
+import type { Kind, Resource } from '../model/kinds';
+import type { StreamStatus } from '../../xds/server/stream-registry';
+
+/** Human-readable output of the CLI: aligned tables, or YAML/JSON on request. */
+
+export type OutputFormat = 'table' | 'yaml' | 'json';
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('   ')).join('\n');
+}
+
+const labels = (l: Record<string, string> | undefined) => Object.entries(l ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '-';
+
+const COLUMNS: { [K in Kind]: { header: string[]; row: (r: Extract<Resource, { kind: K }>) => string[] } } = {
+  Service: {
+    header: ['NAME', 'PORTS', 'LOAD BALANCER', 'LABELS'],
+    row: (s) => [s.name, s.ports.map((p) => `${p.port}/${p.protocol}`).join(','), s.loadBalancer ?? 'round_robin', labels(s.labels)],
+  },
+  Endpoint: {
+    header: ['NAME', 'SERVICE', 'ADDRESS', 'HEALTH', 'HOST', 'LABELS'],
+    row: (e) => [e.name, e.service, `${e.address}:${e.port}`, e.health ?? 'healthy', e.host ?? '-', labels(e.labels)],
+  },
+  Route: {
+    header: ['NAME', 'SERVICE', 'RULES', 'PINNING'],
+    row: (r) => [r.name, r.service, String(r.rules?.length ?? 0), pinningSummary(r.pinning)],
+  },
+};
+
+function pinningSummary(p: Extract<Resource, { kind: 'Route' }>['pinning']): string {
+  const by = [`header ${p?.header ?? 'x-loom-backend'}`, p?.query && `query ${p.query}`, p?.cookie && `cookie ${p.cookie}`].filter(Boolean);
+  return `${by.join(', ')}; unknown: ${p?.onUnknown ?? 'fallback'}`;
+}
+
+export function formatResources(kind: Kind, items: Resource[], format: OutputFormat): string {
+  if (format === 'json') return JSON.stringify(items, null, 2);
+  if (format === 'yaml') return items.map((i) => stringify(i)).join('---\n');
+  if (items.length === 0) return `No ${kind.toLowerCase()}s.`;
+  const columns = COLUMNS[kind] as { header: string[]; row: (r: Resource) => string[] };
+  return table(columns.header, items.map(columns.row));
+}
+
+/** Per type: ACKED (client runs what was sent), SENT (no answer yet), NACK (rejected; runs the previous version). */
+export function formatProxyStatus(streams: StreamStatus[], format: OutputFormat): string {
+  if (format === 'json') return JSON.stringify(streams, null, 2);
+  if (format === 'yaml') return stringify(streams);
+  if (streams.length === 0) return 'No xDS clients connected.';
+  const state = (s: StreamStatus, type: string) => {
+    const t = s.types[type];
+    if (!t || !t.sentVersion) return t ? 'NOT SENT' : '-';
+    if (t.lastNack && t.lastNack.version === t.sentVersion) return 'NACK';
+    return t.ackedVersion === t.sentVersion ? 'ACKED' : 'SENT';
+  };
+  const rows = streams.map((s) => [s.nodeId ?? '-', s.userAgent ?? '-', s.protocol, ...['CDS', 'EDS', 'LDS', 'RDS'].map((t) => state(s, t))]);
+  const nacks = streams.flatMap((s) =>
+    Object.entries(s.types)
+      .filter(([, t]) => t.lastNack)
+      .map(([type, t]) => `  ${s.nodeId ?? s.streamId} ${type} rejected version ${t.lastNack!.version} at ${t.lastNack!.at}: ${t.lastNack!.message}`),
+  );
+  return table(['NODE', 'AGENT', 'XDS', 'CDS', 'EDS', 'LDS', 'RDS'], rows) + (nacks.length ? `\n\nLast NACKs:\n${nacks.join('\n')}` : '');
+}

@@ -1,0 +1,138 @@
+import fs from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseHostPort, resolveApiUrl, resolveDaemonConfig } from '../config';
+import { InvalidInputError, LoomError } from '../errors';
+import { createLogger } from '../log';
+import { KIND_NAMES, kindFromUserWord, type Kind, type Resource } from '../model/kinds';
+import type { ApplyResult } from '../api/mesh-operations';
+import { startDaemon } from '../daemon/daemon';
+import { envoyBootstrap, grpcBootstrap } from '../../sidecar/bootstrap/bootstrap';
+import { encodeMessage } from '../../xds/protos';
+import type { StreamStatus } from '../../xds/server/stream-registry';
+import { ApiClient, ApiError } from './api-client';
+import { formatProxyStatus, formatResources, type OutputFormat } from './format';
+
+const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['table', 'yaml', 'json']).default('table');
+const apiOption = () => new Option('--api <url>', 'Loom REST API (env LOOM_API, default http://127.0.0.1:7070)');
+
+function kindArgument(word: string): Kind {
+  const kind = kindFromUserWord(word);
+  if (!kind) throw new InvalidArgumentError(`expected one of ${KIND_NAMES.map((k) => k.toLowerCase() + 's').join(', ')}`);
+  return kind;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('loom').description('Loom: one model for the OVS fabric, the xDS mesh and Consul discovery').showHelpAfterError();
+
+  program
+    .command('up')
+    .description('start the Loom control plane on this machine with embedded defaults')
+    .option('--xds <host:port>', 'xDS gRPC server (env LOOM_XDS_ADDR, default 127.0.0.1:18000)')
+    .option('--api <host:port>', 'REST API (env LOOM_API_ADDR, default 127.0.0.1:7070)')
+    .option('--data-dir <dir>', 'where state is kept (env LOOM_DATA_DIR, default .loom)')
+    .action(async (opts: { xds?: string; api?: string; dataDir?: string }) => {
+      const log = createLogger('loom');
+      const daemon = await startDaemon(resolveDaemonConfig(opts), log);
+      process.stdout.write(`Loom is up: xDS ${daemon.xds.host}:${daemon.xds.port}, API ${daemon.apiUrl}\n`);
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+      });
+      log.info('shutting down');
+      await daemon.close();
+    });
+
+  program
+    .command('apply')
+    .description('create or update resources from YAML files, atomically per file')
+    .requiredOption('-f, --filename <file...>', 'resource file(s); - reads standard input')
+    .addOption(apiOption())
+    .action(async (opts: { filename: string[]; api?: string }) => {
+      const api = new ApiClient(resolveApiUrl(opts.api));
+      for (const file of opts.filename) {
+        const text = file === '-' ? await readStdin() : await fs.readFile(file, 'utf8').catch((err: Error) => {
+          throw new LoomError(`cannot read ${file}: ${err.message}`, { cause: err });
+        });
+        const source = file === '-' ? 'stdin' : file;
+        const result = await api.request<ApplyResult>('POST', `/v1/apply?source=${encodeURIComponent(source)}`, { text, contentType: 'application/yaml' });
+        for (const [verb, names] of [['created', result.created], ['configured', result.configured], ['unchanged', result.unchanged]] as const) {
+          for (const name of names) process.stdout.write(`${name} ${verb}\n`);
+        }
+      }
+    });
+
+  program
+    .command('get')
+    .description('list resources: services, endpoints, routes')
+    .argument('<kind>', 'services | endpoints | routes', kindArgument)
+    .argument('[name]', 'one resource')
+    .addOption(outputOption())
+    .addOption(apiOption())
+    .action(async (kind: Kind, name: string | undefined, opts: { output: OutputFormat; api?: string }) => {
+      const api = new ApiClient(resolveApiUrl(opts.api));
+      const collection = kind.toLowerCase() + 's';
+      const items = name
+        ? [await api.request<Resource>('GET', `/v1/${collection}/${encodeURIComponent(name)}`)]
+        : (await api.request<{ items: Resource[] }>('GET', `/v1/${collection}`)).items;
+      process.stdout.write(formatResources(kind, items, opts.output) + '\n');
+    });
+
+  program
+    .command('delete')
+    .description('delete one resource')
+    .argument('<kind>', 'service | endpoint | route', kindArgument)
+    .argument('<name>')
+    .addOption(apiOption())
+    .action(async (kind: Kind, name: string, opts: { api?: string }) => {
+      await new ApiClient(resolveApiUrl(opts.api)).request('DELETE', `/v1/${kind.toLowerCase()}s/${encodeURIComponent(name)}`);
+      process.stdout.write(`${kind.toLowerCase()}/${name} deleted\n`);
+    });
+
+  program
+    .command('proxy-status')
+    .description('connected xDS clients: what each was sent, ACKed or rejected')
+    .addOption(outputOption())
+    .addOption(apiOption())
+    .action(async (opts: { output: OutputFormat; api?: string }) => {
+      const { streams } = await new ApiClient(resolveApiUrl(opts.api)).request<{ streams: StreamStatus[] }>('GET', '/v1/proxy-status');
+      process.stdout.write(formatProxyStatus(streams, opts.output) + '\n');
+    });
+
+  program
+    .command('bootstrap')
+    .description('print a bootstrap that points Envoy or a proxyless gRPC client at Loom')
+    .requiredOption('--node-id <id>', 'the node id the client presents')
+    .option('--cluster <name>', 'the node cluster (default: the node id)')
+    .addOption(new Option('--format <format>', 'envoy or grpc').choices(['envoy', 'grpc']).default('envoy'))
+    .option('--xds <host:port>', 'Loom xDS address (env LOOM_XDS_ADDR, default 127.0.0.1:18000)')
+    .option('--admin-port <port>', 'Envoy admin port on 127.0.0.1', (v) => parseHostPort(`127.0.0.1:${v}`, '--admin-port').port, 15000)
+    .action((opts: { nodeId: string; cluster?: string; format: 'envoy' | 'grpc'; xds?: string; adminPort: number }) => {
+      const xds = resolveDaemonConfig({ xds: opts.xds }).xds;
+      const options = { nodeId: opts.nodeId, cluster: opts.cluster, xds, adminPort: opts.adminPort };
+      if (opts.format === 'grpc') {
+        process.stdout.write(JSON.stringify(grpcBootstrap(options), null, 2) + '\n');
+        return;
+      }
+      const bootstrap = envoyBootstrap(options);
+      // Refuse to print anything Envoy's Bootstrap proto would not accept.
+      encodeMessage('envoy.config.bootstrap.v3.Bootstrap', bootstrap);
+      process.stdout.write(JSON.stringify(bootstrap, null, 2) + '\n');
+    });
+
+  return program;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    const known = err instanceof LoomError || err instanceof ApiError || err instanceof InvalidInputError;
+    process.stderr.write(`loom: error: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,59 @@
+import { InvalidInputError } from './errors';
+
+/**
+ * Daemon addresses and paths. Precedence: command-line flag, then `LOOM_*` environment
+ * variable, then the embedded default of `loom up`.
+ */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export const ADDRESS_SETTINGS = {
+  xds: { env: 'LOOM_XDS_ADDR', default: '127.0.0.1:18000', what: 'xDS gRPC server' },
+  api: { env: 'LOOM_API_ADDR', default: '127.0.0.1:7070', what: 'REST API' },
+} as const;
+export type AddressSetting = keyof typeof ADDRESS_SETTINGS;
+
+export interface DaemonConfig {
+  xds: HostPort;
+  api: HostPort;
+  dataDir: string;
+}
+
+export const DEFAULT_DATA_DIR = '.loom';
+
+export function parseHostPort(text: string, source: string): HostPort {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) {
+    throw new InvalidInputError([{ source, message: `"${text}" is not an address; expected host:port, e.g. 127.0.0.1:7070 (port 0 picks a free one)` }]);
+  }
+  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+
+export function formatHostPort(a: HostPort): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+export function resolveDaemonConfig(
+  flags: Partial<Record<AddressSetting | 'dataDir', string>>,
+  env: NodeJS.ProcessEnv = process.env,
+): DaemonConfig {
+  const address = (key: AddressSetting): HostPort => {
+    const setting = ADDRESS_SETTINGS[key];
+    if (flags[key] !== undefined) return parseHostPort(flags[key], `--${key}`);
+    if (env[setting.env] !== undefined) return parseHostPort(env[setting.env]!, setting.env);
+    return parseHostPort(setting.default, 'default');
+  };
+  return {
+    xds: address('xds'),
+    api: address('api'),
+    dataDir: flags.dataDir ?? env.LOOM_DATA_DIR ?? DEFAULT_DATA_DIR,
+  };
+}
+
+/** Where client commands (`apply`, `get`, …) find the REST API. */
+export function resolveApiUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return (flag ?? env.LOOM_API ?? 'http://127.0.0.1:7070').replace(/\/+$/, '');
+}

@@ -1,0 +1,25 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { Labels, Name, Port, strictObject } from './schema-helpers';
+
+export const HEALTH_STATES = ['healthy', 'unhealthy', 'draining'] as const;
+export type Health = (typeof HEALTH_STATES)[number];
+
+/** One backend instance of a Service. Only `healthy` endpoints receive traffic or can be pinned. */
+export const EndpointSchema = strictObject({
+  kind: z.literal('Endpoint'),
+  name: Name,
+  service: Name,
+  address: z.string().refine((a) => isIP(a) !== 0, 'expected an IPv4 or IPv6 address'),
+  port: Port,
+  labels: Labels.optional(),
+  health: z.enum(HEALTH_STATES, { error: `expected one of: ${HEALTH_STATES.join(', ')}` }).optional(),
+  host: Name.optional(),
+  weight: z.number().int().min(1, 'weights are 1-128').max(128, 'weights are 1-128').optional(),
+});
+
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+export function isServing(ep: Endpoint): boolean {
+  return (ep.health ?? 'healthy') === 'healthy';
+}

@@ -1,0 +1,125 @@
+import { InvalidInputError, NotFoundError, type InputProblem } from '../errors';
+import type { ResourceLocation } from './documents';
+import type { Endpoint } from './endpoint';
+import { KINDS, type Collection, type Kind, type Resource } from './kinds';
+import type { Route } from './route';
+import type { Service } from './service';
+
+/**
+ * The desired mesh: plain data, keyed by name per kind. Every change goes through
+ * `applyResources` / `deleteResource`, which return a new Mesh or throw with every
+ * problem found — they never return a half-changed mesh.
+ */
+export interface Mesh {
+  services: Readonly<Record<string, Service>>;
+  endpoints: Readonly<Record<string, Endpoint>>;
+  routes: Readonly<Record<string, Route>>;
+}
+
+export function emptyMesh(): Mesh {
+  return { services: {}, endpoints: {}, routes: {} };
+}
+
+export function collectionOf(kind: Kind): Collection {
+  return KINDS[kind].collection;
+}
+
+export function listResources(mesh: Mesh, kind: Kind): Resource[] {
+  const items = mesh[collectionOf(kind)] as Record<string, Resource>;
+  return Object.keys(items).sort().map((name) => items[name]);
+}
+
+export function getResource(mesh: Mesh, kind: Kind, name: string): Resource {
+  const item = (mesh[collectionOf(kind)] as Record<string, Resource>)[name];
+  if (!item) throw new NotFoundError(kind, name);
+  return item;
+}
+
+export interface ApplyOutcome {
+  mesh: Mesh;
+  created: string[];
+  configured: string[];
+  unchanged: string[];
+}
+
+/** Upserts resources (by kind and name) and checks the result as a whole. */
+export function applyResources(mesh: Mesh, items: { resource: Resource; location?: ResourceLocation }[]): ApplyOutcome {
+  const next = { services: { ...mesh.services }, endpoints: { ...mesh.endpoints }, routes: { ...mesh.routes } };
+  const outcome: Omit<ApplyOutcome, 'mesh'> = { created: [], configured: [], unchanged: [] };
+  const locations = new Map<string, ResourceLocation | undefined>();
+  for (const { resource, location } of items) {
+    const collection = next[collectionOf(resource.kind)] as Record<string, Resource>;
+    const label = `${resource.kind.toLowerCase()}/${resource.name}`;
+    const previous = collection[resource.name];
+    if (!previous) outcome.created.push(label);
+    else if (JSON.stringify(previous) === JSON.stringify(resource)) outcome.unchanged.push(label);
+    else outcome.configured.push(label);
+    collection[resource.name] = resource;
+    locations.set(`${resource.kind} ${resource.name}`, location);
+  }
+  // The mesh before this change had no problems, so every problem found now is this change's.
+  const problems = checkReferences(next);
+  if (problems.length > 0) {
+    throw new InvalidInputError(problems.map((p) => ({ ...p, ...placeOf(locations.get(p.resource)) })));
+  }
+  return { mesh: next, ...outcome };
+}
+
+/** Removes one resource; refused while other resources still refer to it. */
+export function deleteResource(mesh: Mesh, kind: Kind, name: string): Mesh {
+  getResource(mesh, kind, name);
+  const collection = collectionOf(kind);
+  const { [name]: _removed, ...rest } = mesh[collection] as Record<string, Resource>;
+  const next = { ...mesh, [collection]: rest } as Mesh;
+  const dependents = checkReferences(next);
+  if (dependents.length > 0) {
+    throw new InvalidInputError([
+      {
+        source: `delete ${kind} ${name}`,
+        message: `still referred to by ${[...new Set(dependents.map((d) => d.resource))].join(', ')}; delete or change those first`,
+      },
+    ]);
+  }
+  return next;
+}
+
+type ReferenceProblem = Omit<InputProblem, 'source'> & { resource: string };
+
+/** Cross-resource rules: references resolve, one Route per Service, affinity needs a hashing balancer. */
+export function checkReferences(mesh: Mesh): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
+  const known = Object.keys(mesh.services).sort();
+  const missingService = (name: string) => `service "${name}" does not exist; known services: ${known.join(', ') || '(none)'}`;
+
+  for (const ep of Object.values(mesh.endpoints)) {
+    if (!mesh.services[ep.service]) problems.push({ resource: `Endpoint ${ep.name}`, path: 'service', message: missingService(ep.service) });
+  }
+
+  const routeOfService = new Map<string, string>();
+  for (const route of Object.values(mesh.routes)) {
+    const resource = `Route ${route.name}`;
+    if (!mesh.services[route.service]) problems.push({ resource, path: 'service', message: missingService(route.service) });
+    const other = routeOfService.get(route.service);
+    if (other) problems.push({ resource, path: 'service', message: `service "${route.service}" already has Route "${other}"; a service has one Route with ordered rules` });
+    routeOfService.set(route.service, route.name);
+
+    (route.rules ?? []).forEach((rule, r) => {
+      (rule.destinations ?? []).forEach((d, i) => {
+        if (!mesh.services[d.service]) problems.push({ resource, path: `rules[${r}].destinations[${i}].service`, message: missingService(d.service) });
+      });
+      if (rule.affinity) {
+        for (const name of new Set((rule.destinations ?? [{ service: route.service }]).map((d) => d.service))) {
+          const lb = mesh.services[name]?.loadBalancer;
+          if (lb && lb !== 'ring_hash' && lb !== 'maglev') {
+            problems.push({ resource, path: `rules[${r}].affinity`, message: `needs a hashing load balancer but service "${name}" uses ${lb}; set its loadBalancer to ring_hash or maglev` });
+          }
+        }
+      }
+    });
+  }
+  return problems;
+}
+
+function placeOf(location: ResourceLocation | undefined): Pick<InputProblem, 'source' | 'document' | 'line'> {
+  return location ? { source: location.source, document: location.document, line: location.line } : { source: 'mesh' };
+}

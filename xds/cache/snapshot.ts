@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { LoomError } from '../../src/errors';
+import { encodeAny, type EncodedAny } from '../protos';
+import type { ResourcesByType } from '../resources/mesh-resources';
+import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL, type ResourceTypeUrl } from '../resources/type-urls';
+
+/**
+ * An immutable set of encoded xDS resources. Each resource is encoded once, here, and
+ * versioned by a hash of its bytes: a push to many streams re-uses the bytes, and a
+ * client is only sent the resources whose version it does not have.
+ */
+export interface CachedResource {
+  name: string;
+  version: string;
+  any: EncodedAny;
+}
+
+export class InconsistentSnapshotError extends LoomError {
+  constructor(readonly missing: { type: 'RDS' | 'EDS'; name: string; referencedBy: string }[]) {
+    super(`snapshot refused: ${missing.map((m) => `${m.type} "${m.name}" (referenced by ${m.referencedBy})`).join(', ')} missing`);
+  }
+}
+
+export class Snapshot {
+  private constructor(private readonly byType: ReadonlyMap<string, ReadonlyMap<string, CachedResource>>) {}
+
+  /** Encodes and versions resources; refuses a snapshot whose references do not resolve. */
+  static fromResources(resources: ResourcesByType, previous?: Snapshot): Snapshot {
+    checkConsistency(resources);
+    const byType = new Map<string, Map<string, CachedResource>>();
+    for (const [typeUrl, named] of Object.entries(resources) as [ResourceTypeUrl, Map<string, Record<string, unknown>>][]) {
+      const encoded = new Map<string, CachedResource>();
+      for (const [name, object] of named) {
+        const any = encodeAny({ '@type': typeUrl, ...object });
+        const version = createHash('sha256').update(any.value).digest('base64url').slice(0, 16);
+        // Keep the previous object when nothing changed, so identity checks stay cheap.
+        const old = previous?.get(typeUrl, name);
+        encoded.set(name, old && old.version === version ? old : { name, version, any });
+      }
+      byType.set(typeUrl, encoded);
+    }
+    return new Snapshot(byType);
+  }
+
+  get(typeUrl: string, name: string): CachedResource | undefined {
+    return this.byType.get(typeUrl)?.get(name);
+  }
+
+  /** Every resource of a type, for wildcard subscriptions. */
+  all(typeUrl: string): ReadonlyMap<string, CachedResource> {
+    return this.byType.get(typeUrl) ?? new Map();
+  }
+}
+
+/** A version for a set of resources: stable whatever order they were listed in. */
+export function aggregateVersion(resources: Iterable<{ name: string; version: string }>): string {
+  const hash = createHash('sha256');
+  for (const r of [...resources].sort((a, b) => (a.name < b.name ? -1 : 1))) hash.update(r.name).update('\0').update(r.version).update('\0');
+  return hash.digest('base64url').slice(0, 16);
+}
+
+function checkConsistency(resources: ResourcesByType): void {
+  const missing: InconsistentSnapshotError['missing'] = [];
+  for (const [name, listener] of resources[LISTENER_TYPE_URL]) {
+    for (const routeName of collect(listener, 'route_config_name')) {
+      if (!resources[ROUTE_TYPE_URL].has(routeName)) missing.push({ type: 'RDS', name: routeName, referencedBy: `listener ${name}` });
+    }
+  }
+  for (const [name, cluster] of resources[CLUSTER_TYPE_URL]) {
+    if (cluster.type !== 'EDS') continue;
+    const edsName = (cluster.eds_cluster_config as { service_name?: string } | undefined)?.service_name ?? name;
+    if (!resources[ENDPOINT_TYPE_URL].has(edsName)) missing.push({ type: 'EDS', name: edsName, referencedBy: `cluster ${name}` });
+  }
+  if (missing.length > 0) throw new InconsistentSnapshotError(missing);
+}
+
+/** Values of every `key` anywhere inside a plain resource object. */
+function collect(value: unknown, key: string, found: string[] = []): string[] {
+  if (Array.isArray(value)) value.forEach((v) => collect(v, key, found));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === key && typeof v === 'string') found.push(v);
+      else collect(v, key, found);
+    }
+  }
+  return found;
+}
