@@ -41,16 +41,22 @@ export function formatResources(kind: Kind, items: Resource[], format: OutputFor
   return table(columns.header, items.map(columns.row));
 }
 
-/** Per type: ACKED (client runs what was sent), SENT (no answer yet), NACK (rejected; runs the previous version). */
+/**
+ * Per type: ACKED (the client runs what was sent), SENT (no answer yet), NACK (rejected;
+ * it runs the version it last accepted), each with the version sent and, when different,
+ * the version the client runs.
+ */
 export function formatProxyStatus(streams: StreamStatus[], format: OutputFormat): string {
   if (format === 'json') return JSON.stringify(streams, null, 2);
   if (format === 'yaml') return stringify(streams);
   if (streams.length === 0) return 'No xDS clients connected.';
+  const short = (v: string | undefined) => (v ? v.slice(0, 8) : 'none');
   const state = (s: StreamStatus, type: string) => {
     const t = s.types[type];
     if (!t || !t.sentVersion) return t ? 'NOT SENT' : '-';
-    if (t.lastNack && t.lastNack.version === t.sentVersion) return 'NACK';
-    return t.ackedVersion === t.sentVersion ? 'ACKED' : 'SENT';
+    const nacked = t.lastNack && t.lastNack.version === t.sentVersion;
+    const word = nacked ? 'NACK' : t.ackedVersion === t.sentVersion ? 'ACKED' : 'SENT';
+    return t.ackedVersion === t.sentVersion ? `${word} ${short(t.sentVersion)}` : `${word} ${short(t.sentVersion)} (runs ${short(t.ackedVersion)})`;
   };
   const rows = streams.map((s) => [s.nodeId ?? '-', s.userAgent ?? '-', s.protocol, ...['CDS', 'EDS', 'LDS', 'RDS'].map((t) => state(s, t))]);
   const nacks = streams.flatMap((s) =>

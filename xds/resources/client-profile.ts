@@ -34,8 +34,9 @@ export function profileKey(p: ClientProfile): string {
   return p.consumer + (p.legacyHeaderMatchers ? '-legacy-matchers' : '');
 }
 
+/** C-core wrappers report e.g. "C-core 29.0.0 Python 1.51.1": the gRPC release is the last version. */
 function versionBefore(version: string, [major, minor]: [number, number]): boolean {
-  const m = /(\d+)\.(\d+)/.exec(version);
+  const m = [...version.matchAll(/(\d+)\.(\d+)/g)].at(-1);
   if (!m) return false;
   return Number(m[1]) < major || (Number(m[1]) === major && Number(m[2]) < minor);
 }

@@ -49,6 +49,8 @@ export class SotwStream {
       this.ctx.log.warn({ stream: this.ctx.id, node: this.ctx.node?.id, type: SHORT_NAME[typeUrl], version: state.lastVersion, error: req.error_detail.message }, 'client rejected config (NACK); it keeps its last accepted version');
     } else if (current) {
       this.ctx.callbacks.onAck(this.ctx.id, typeUrl, req.version_info, req.response_nonce);
+    } else if (req.error_detail) {
+      this.ctx.log.debug({ stream: this.ctx.id, type: SHORT_NAME[typeUrl], nonce: req.response_nonce, current: state.lastNonce, error: req.error_detail.message }, 'NACK of a response already replaced; ignored');
     }
 
     this.updateSubscription(typeUrl, state, req.resource_names);

@@ -23,7 +23,7 @@ describe('parseResourceDocuments', () => {
   });
 
   // Each case: what is wrong, and what the error must say (file, document, field, line, what is accepted).
-  it.each<{ name: string; input: string; expected: Partial<InputProblem> & { message: RegExp } }>([
+  it.each<{ name: string; input: string; expected: Omit<Partial<InputProblem>, 'message'> & { message: RegExp } }>([
     { name: 'invalid YAML', input: 'kind: Service\nname: [unclosed\n', expected: { document: 1, message: /invalid YAML/ } },
     { name: 'not a mapping', input: '- a\n- b\n', expected: { document: 1, message: /expected a mapping with a kind: field \(one of Service, Endpoint, Route\)/ } },
     { name: 'missing kind', input: 'name: x\n', expected: { path: 'kind', message: /missing kind; expected one of Service, Endpoint, Route/ } },

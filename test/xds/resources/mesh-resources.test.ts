@@ -87,8 +87,8 @@ describe('client profiles', () => {
   it.each([
     ['Envoy', { user_agent_name: 'envoy', user_agent_version: '' }, 'envoy'],
     ['grpc-js', { user_agent_name: 'gRPC Node Pure JS', user_agent_version: '1.14.1' }, 'grpc'],
-    ['C-core 1.51 (python3-grpcio)', { user_agent_name: 'gRPC Python', user_agent_version: '1.51.1' }, 'grpc-legacy-matchers'],
-    ['C-core 1.60', { user_agent_name: 'gRPC Python', user_agent_version: '1.60.0' }, 'grpc'],
+    ['C-core 1.51 (python3-grpcio)', { user_agent_name: 'gRPC C-core linux Python', user_agent_version: 'C-core 29.0.0 Python 1.51.1' }, 'grpc-legacy-matchers'],
+    ['C-core 1.60', { user_agent_name: 'gRPC C-core linux Python', user_agent_version: 'C-core 37.0.0 Python 1.60.0' }, 'grpc'],
     ['metadata override', { user_agent_name: 'custom', metadata: { fields: { 'loom.consumer': { stringValue: 'grpc' } } } }, 'grpc'],
     ['no node', undefined, 'envoy'],
   ])('%s', (_name, node, expected) => {

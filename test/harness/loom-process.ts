@@ -1,0 +1,66 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The real `loom` binary (bin/loom.js → dist/, built by `npm test`), for tests that
+ * exercise what a user types.
+ */
+export const LOOM_BIN = path.join(__dirname, '../../bin/loom.js');
+
+export interface LoomUp {
+  xds: string;
+  api: string;
+  dataDir: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `loom up` on free ports and waits for its "Loom is up" line. */
+export async function startLoomUp(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loom-'))): Promise<LoomUp> {
+  const child = spawn(process.execPath, [LOOM_BIN, 'up', '--xds', '127.0.0.1:0', '--api', '127.0.0.1:0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOOM_LOG_LEVEL: 'warn' },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`loom up did not start within 15 s:\n${stderr}`)), 15_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        resolve(out.split('\n')[0]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`loom up exited with ${code}:\n${stderr}`)));
+  });
+  const m = /^Loom is up: xDS (\S+), API (\S+)$/.exec(line);
+  if (!m) throw new Error(`unexpected first line from loom up: ${line}`);
+  return {
+    xds: m[1],
+    api: m[2],
+    dataDir,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one `loom` command to completion. */
+export function loom(args: string[], env: Record<string, string> = {}, input?: string): CliResult {
+  const r = spawnSync(process.execPath, [LOOM_BIN, ...args], { encoding: 'utf8', env: { ...process.env, LOOM_LOG_LEVEL: 'warn', ...env }, input, timeout: 30_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
