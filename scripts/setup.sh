@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Loom needs on a fresh Debian 12 machine, then compiles.
 #   scripts/setup.sh          packages to run Loom
-#   scripts/setup.sh --test   also the real peers the test suite drives (python3-grpcio, …)
+#   scripts/setup.sh --test   also the real peers the test suite drives
 # Each step is skipped when already satisfied, so it is cheap to run before every command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(iproute2)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3-grpcio openvswitch-switch redis-server iptables iputils-ping ethtool iperf3 tcpdump dnsutils)
+  # gRPC C-core with its built-in xDS resolver: the second, independent xDS client.
+  packages+=(python3-grpcio)
 fi
 
 missing=()
