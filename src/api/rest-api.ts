@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import type { Registry } from 'prom-client';
 import { InvalidInputError, NotFoundError, formatProblem } from '../errors';
 import type { Logger } from '../log';
 import { KIND_NAMES, kindFromUserWord, type Kind } from '../model/kinds';
@@ -10,10 +11,11 @@ import type { MeshOperations } from './mesh-operations';
  *   GET    /v1/{kind}[/{name}]        kind: services | endpoints | routes
  *   DELETE /v1/{kind}/{name}
  *   GET    /v1/proxy-status
+ *   GET    /metrics                   Prometheus
  *   GET    /healthz
  * Errors are `{ "error": message, "problems": [...] }` with 400 (bad input) or 404.
  */
-export function buildRestApi(ops: MeshOperations, log: Logger) {
+export function buildRestApi(ops: MeshOperations, metrics: Registry, log: Logger) {
   // Request logs are noise for a control plane; the API logs what it changes instead.
   const app = Fastify({ loggerInstance: log.child({ component: 'api' }, { level: 'warn' }), bodyLimit: 16 * 1024 * 1024 });
 
@@ -42,6 +44,8 @@ export function buildRestApi(ops: MeshOperations, log: Logger) {
   };
 
   app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
   app.post<{ Querystring: { source?: string }; Body: string }>('/v1/apply', async (req) => {
     if (typeof req.body !== 'string' || req.body.trim() === '') {

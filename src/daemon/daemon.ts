@@ -1,3 +1,4 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildRestApi } from '../api/rest-api';
 import { formatHostPort, type DaemonConfig, type HostPort } from '../config';
 import type { Logger } from '../log';
@@ -5,6 +6,7 @@ import { FileStateStore } from '../state/file-state-store';
 import { MeshSnapshots } from '../../xds/mesh-snapshots';
 import { AdsServer } from '../../xds/server/ads-server';
 import { StreamRegistry } from '../../xds/server/stream-registry';
+import { XdsMetrics, allOf } from '../../xds/server/xds-metrics';
 import { MeshManager } from './mesh-manager';
 
 /**
@@ -22,11 +24,13 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const store = await FileStateStore.open(config.dataDir);
   const snapshots = new MeshSnapshots(store.current(), log.child({ component: 'xds' }));
   const streams = new StreamRegistry();
-  const manager = new MeshManager(store, snapshots, streams, log);
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: 'loom_' });
+  const manager = new MeshManager(store, snapshots, streams, metrics, log);
 
-  const xdsServer = new AdsServer(snapshots.cache, streams, log.child({ component: 'xds' }));
+  const xdsServer = new AdsServer(snapshots.cache, allOf(streams, new XdsMetrics(metrics)), log.child({ component: 'xds' }));
   const xdsPort = await xdsServer.listen(config.xds.host, config.xds.port);
-  const api = buildRestApi(manager, log);
+  const api = buildRestApi(manager, metrics, log);
   try {
     await api.listen({ host: config.api.host, port: config.api.port });
   } catch (err) {

@@ -1,3 +1,4 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ApplyResult, MeshOperations } from '../api/mesh-operations';
 import type { Logger } from '../log';
 import { parseResourceDocuments } from '../model/documents';
@@ -14,13 +15,18 @@ import type { StreamRegistry } from '../../xds/server/stream-registry';
  */
 export class MeshManager implements MeshOperations {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly changes: Counter<'operation' | 'result'>;
 
   constructor(
     private readonly store: StateStore,
     private readonly snapshots: MeshSnapshots,
     private readonly streams: StreamRegistry,
+    metrics: Registry,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.changes = new Counter({ name: 'loom_mesh_changes_total', help: 'Apply and delete requests, by result', labelNames: ['operation', 'result'], registers: [metrics] });
+    new Gauge({ name: 'loom_mesh_revision', help: 'Revision of the desired state', registers: [metrics], collect: function () { this.set(store.revision()); } });
+  }
 
   apply(text: string, source: string): Promise<ApplyResult> {
     return this.serialized(async () => {
@@ -30,14 +36,14 @@ export class MeshManager implements MeshOperations {
       const result = { revision: this.store.revision(), created: outcome.created, configured: outcome.configured, unchanged: outcome.unchanged };
       this.log.info({ source, ...result }, 'applied');
       return result;
-    });
+    }, 'apply');
   }
 
   delete(kind: Kind, name: string): Promise<void> {
     return this.serialized(async () => {
       await this.change(deleteResource(this.store.current(), kind, name));
       this.log.info({ kind, name, revision: this.store.revision() }, 'deleted');
-    });
+    }, 'delete');
   }
 
   list(kind: Kind): Resource[] {
@@ -58,8 +64,14 @@ export class MeshManager implements MeshOperations {
     this.snapshots.publish(prepared);
   }
 
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(work);
+  private serialized<T>(work: () => Promise<T>, operation: 'apply' | 'delete'): Promise<T> {
+    const result = this.queue.then(work).then(
+      (value) => (this.changes.inc({ operation, result: 'ok' }), value),
+      (err: unknown) => {
+        this.changes.inc({ operation, result: 'refused' });
+        throw err;
+      },
+    );
     this.queue = result.catch(() => undefined);
     return result;
   }

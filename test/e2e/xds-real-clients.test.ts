@@ -172,6 +172,7 @@ rules:
     const table = formatProxyStatus(await streams(), 'table');
     expect(table).toMatch(new RegExp(`^${kind}-client\\s.*NACK ${cds!.sentVersion!.slice(0, 8)} \\(runs ${cds!.ackedVersion!.slice(0, 8)}\\)`, 'm'));
     expect(table).toContain(`${kind}-client CDS rejected version ${cds!.sentVersion}`);
+    expect(await (await fetch(`${daemon.apiUrl}/metrics`)).text()).toMatch(/^loom_xds_nacks_total\{type="CDS"\} [1-9]/m);
 
     const after = await client.call(TARGET, 30);
     expect(failures(after)).toBe(0);

@@ -51,4 +51,12 @@ describe('REST API', () => {
     expect((await call('GET', '/healthz')).body).toEqual({ ok: true });
     expect((await call('GET', '/v1/proxy-status')).body).toEqual({ streams: [] });
   });
+
+  it('exposes Prometheus metrics that count what happened', async () => {
+    const text = await (await fetch(`${daemon.apiUrl}/metrics`)).text();
+    expect(text).toMatch(/^loom_mesh_changes_total\{operation="apply",result="ok"\} 2$/m);
+    expect(text).toMatch(/^loom_mesh_changes_total\{operation="apply",result="refused"\} [1-9]/m);
+    expect(text).toMatch(/^loom_mesh_revision 2$/m);
+    expect(text).toContain('# TYPE loom_xds_streams gauge');
+  });
 });
