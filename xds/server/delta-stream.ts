@@ -11,6 +11,8 @@ import type { StreamContext } from './stream-context';
  */
 interface TypeState {
   wildcard: boolean;
+  /** The wildcard came from an empty first request, not from "*": naming resources ends it. */
+  legacyWildcard: boolean;
   names: Set<string>;
   /** name → version the client holds. */
   known: Map<string, string>;
@@ -41,9 +43,16 @@ export class DeltaStream {
     let state = this.types.get(typeUrl);
     if (!state) {
       // initial_resource_versions: what the client kept from an earlier stream.
-      state = { wildcard: false, names: new Set(), known: new Map(Object.entries(req.initial_resource_versions ?? {})), reportedAbsent: new Set(), unanswered: true };
+      const legacyWildcard = req.resource_names_subscribe.length === 0 && requiresFullState(typeUrl);
+      state = {
+        wildcard: legacyWildcard,
+        legacyWildcard,
+        names: new Set(),
+        known: new Map(Object.entries(req.initial_resource_versions ?? {})),
+        reportedAbsent: new Set(),
+        unanswered: true,
+      };
       this.types.set(typeUrl, state);
-      state.wildcard = req.resource_names_subscribe.length === 0 && requiresFullState(typeUrl);
     } else if (req.response_nonce && req.response_nonce === state.lastNonce) {
       if (req.error_detail) {
         this.ctx.callbacks.onNack(this.ctx.id, typeUrl, state.lastVersion ?? '', req.response_nonce, req.error_detail.message);
@@ -54,8 +63,11 @@ export class DeltaStream {
     }
 
     for (const name of req.resource_names_subscribe) {
-      if (name === '*') state.wildcard = true;
-      else {
+      if (name === '*') {
+        state.wildcard = true;
+        state.legacyWildcard = false;
+      } else {
+        if (state.legacyWildcard) state.wildcard = state.legacyWildcard = false;
         // Subscribing again to a name asks for it again, unless this first request said which version it holds.
         if (state.names.has(name) || !(name in (req.initial_resource_versions ?? {}))) state.known.delete(name);
         state.names.add(name);
