@@ -25,7 +25,9 @@ fi
 
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm dependencies" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` (not `npm ci`): this npm leaves other platforms' optional packages out of
+  # the lockfile and `npm ci` then refuses it; install still follows the lockfile exactly.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 npm run --silent build
