@@ -69,7 +69,7 @@ describe.each(xdsClientKinds)('xDS with a real %s client', (kind) => {
 
   beforeAll(async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loom-e2e-'));
-    daemon = await startDaemon({ xds: { host: '127.0.0.1', port: 0 }, api: { host: '127.0.0.1', port: 0 }, dataDir }, createLogger('e2e', process.env.LOOM_E2E_LOG ?? 'warn'));
+    daemon = await startDaemon({ xds: { host: '127.0.0.1', port: 0 }, api: { host: '127.0.0.1', port: 0 }, dataDir }, createLogger('e2e', process.env.LOOM_E2E_LOG ?? 'error'));
     api = new ApiClient(daemon.apiUrl);
     backends = await startEchoBackends(['b1', 'b2', 'b3', 'foreign']);
     await apply(mesh(backends));

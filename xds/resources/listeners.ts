@@ -22,29 +22,26 @@ export function grpcApiListener(name: string, routeConfigName: string): Json {
   return { name, api_listener: { api_listener: httpConnectionManager(name, routeConfigName) } };
 }
 
+export function envoyHttpOutboundListener(port: number, routeConfigName: string): Json {
+  const name = envoyOutboundListenerName(port);
+  return outboundListener(port, { name: 'envoy.filters.network.http_connection_manager', typed_config: httpConnectionManager(name, routeConfigName) });
+}
+
+export function envoyTcpOutboundListener(port: number, cluster: string): Json {
+  return outboundListener(port, tcpProxy(envoyOutboundListenerName(port), cluster));
+}
+
 /**
  * An Envoy sidecar's outbound listener for one port. It does not bind: connections
  * arrive through the virtual outbound listener, which hands them over by original port.
  */
-export function envoyHttpOutboundListener(port: number, routeConfigName: string): Json {
-  const name = envoyOutboundListenerName(port);
+function outboundListener(port: number, filter: Json): Json {
   return {
-    name,
+    name: envoyOutboundListenerName(port),
     address: { socket_address: { address: '0.0.0.0', port_value: port } },
     bind_to_port: { value: false },
     traffic_direction: 'OUTBOUND',
-    filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: httpConnectionManager(name, routeConfigName) }] }],
-  };
-}
-
-export function envoyTcpOutboundListener(port: number, cluster: string): Json {
-  const name = envoyOutboundListenerName(port);
-  return {
-    name,
-    address: { socket_address: { address: '0.0.0.0', port_value: port } },
-    bind_to_port: { value: false },
-    traffic_direction: 'OUTBOUND',
-    filter_chains: [{ filters: [tcpProxy(name, cluster)] }],
+    filter_chains: [{ filters: [filter] }],
   };
 }
 

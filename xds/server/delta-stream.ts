@@ -1,5 +1,5 @@
 import { aggregateVersion, type CachedResource } from '../cache/snapshot';
-import { PUSH_ORDER, isResourceTypeUrl, requiresFullState, SHORT_NAME } from '../resources/type-urls';
+import { PUSH_ORDER, requiresFullState } from '../resources/type-urls';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse } from './discovery-codec';
 import type { StreamContext } from './stream-context';
 
@@ -36,10 +36,7 @@ export class DeltaStream {
   onRequest(req: DeltaDiscoveryRequest): void {
     this.ctx.begin(req.node, () => this.pushAll());
     const typeUrl = req.type_url;
-    if (!isResourceTypeUrl(typeUrl)) {
-      this.ctx.log.warn({ stream: this.ctx.id, typeUrl }, 'delta request for a resource type Loom does not serve; ignored');
-      return;
-    }
+    if (!this.ctx.serves(typeUrl)) return;
     let state = this.types.get(typeUrl);
     if (!state) {
       // initial_resource_versions: what the client kept from an earlier stream.
@@ -53,13 +50,8 @@ export class DeltaStream {
         unanswered: true,
       };
       this.types.set(typeUrl, state);
-    } else if (req.response_nonce && req.response_nonce === state.lastNonce) {
-      if (req.error_detail) {
-        this.ctx.callbacks.onNack(this.ctx.id, typeUrl, state.lastVersion ?? '', req.response_nonce, req.error_detail.message);
-        this.ctx.log.warn({ stream: this.ctx.id, node: this.ctx.node?.id, type: SHORT_NAME[typeUrl], error: req.error_detail.message }, 'client rejected config (delta NACK)');
-      } else {
-        this.ctx.callbacks.onAck(this.ctx.id, typeUrl, state.lastVersion ?? '', req.response_nonce);
-      }
+    } else {
+      this.ctx.recordAnswer(typeUrl, req, { nonce: state.lastNonce, version: state.lastVersion });
     }
 
     for (const name of req.resource_names_subscribe) {

@@ -1,5 +1,5 @@
 import { aggregateVersion, type CachedResource } from '../cache/snapshot';
-import { PUSH_ORDER, isResourceTypeUrl, requiresFullState, SHORT_NAME } from '../resources/type-urls';
+import { PUSH_ORDER, requiresFullState } from '../resources/type-urls';
 import type { DiscoveryRequest, DiscoveryResponse } from './discovery-codec';
 import type { StreamContext } from './stream-context';
 
@@ -35,24 +35,9 @@ export class SotwStream {
   onRequest(req: DiscoveryRequest): void {
     this.ctx.begin(req.node, () => this.pushAll());
     const typeUrl = req.type_url;
-    if (!isResourceTypeUrl(typeUrl)) {
-      this.ctx.log.warn({ stream: this.ctx.id, typeUrl }, 'request for a resource type Loom does not serve; ignored');
-      return;
-    }
+    if (!this.ctx.serves(typeUrl)) return;
     const state = this.state(typeUrl);
-
-    // A request carrying an older nonce answers a response the client has since replaced:
-    // it is neither an ACK nor a NACK of what it holds now.
-    const current = req.response_nonce !== '' && req.response_nonce === state.lastNonce;
-    if (current && req.error_detail) {
-      this.ctx.callbacks.onNack(this.ctx.id, typeUrl, state.lastVersion ?? '', req.response_nonce, req.error_detail.message);
-      this.ctx.log.warn({ stream: this.ctx.id, node: this.ctx.node?.id, type: SHORT_NAME[typeUrl], version: state.lastVersion, error: req.error_detail.message }, 'client rejected config (NACK); it keeps its last accepted version');
-    } else if (current) {
-      this.ctx.callbacks.onAck(this.ctx.id, typeUrl, req.version_info, req.response_nonce);
-    } else if (req.error_detail) {
-      this.ctx.log.debug({ stream: this.ctx.id, type: SHORT_NAME[typeUrl], nonce: req.response_nonce, current: state.lastNonce, error: req.error_detail.message }, 'NACK of a response already replaced; ignored');
-    }
-
+    this.ctx.recordAnswer(typeUrl, req, { nonce: state.lastNonce, version: state.lastVersion });
     this.updateSubscription(typeUrl, state, req.resource_names);
     this.respond(typeUrl, state);
   }
