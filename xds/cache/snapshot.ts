@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LoomError } from '../../src/errors';
 import { encodeAny, type EncodedAny } from '../protos';
 import type { ResourcesByType } from '../resources/mesh-resources';
+import { referencedNames } from '../resources/references';
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL, type ResourceTypeUrl } from '../resources/type-urls';
 
 /**
@@ -42,6 +43,43 @@ export class Snapshot {
     return new Snapshot(byType);
   }
 
+  private readonly typeVersions = new Map<string, string>();
+  private readonly diffs = new WeakMap<Snapshot, Map<string, ReadonlySet<string>>>();
+
+  /**
+   * The version of every resource of a type, computed once per snapshot: SotW responses
+   * carry it, so a push to N streams hashes once instead of N times.
+   */
+  typeVersion(typeUrl: string): string {
+    let version = this.typeVersions.get(typeUrl);
+    if (version === undefined) {
+      version = aggregateVersion(this.all(typeUrl).values());
+      this.typeVersions.set(typeUrl, version);
+    }
+    return version;
+  }
+
+  /** Names of a type added, removed or changed since `previous`; computed once per pair. */
+  changedSince(previous: Snapshot, typeUrl: string): ReadonlySet<string> {
+    let byType = this.diffs.get(previous);
+    if (!byType) {
+      byType = new Map();
+      this.diffs.set(previous, byType);
+    }
+    let changed = byType.get(typeUrl);
+    if (!changed) {
+      const now = this.all(typeUrl);
+      const before = previous.all(typeUrl);
+      const names = new Set<string>();
+      // fromResources keeps the previous object when a resource did not change.
+      for (const [name, r] of now) if (before.get(name) !== r) names.add(name);
+      for (const name of before.keys()) if (!now.has(name)) names.add(name);
+      changed = names;
+      byType.set(typeUrl, changed);
+    }
+    return changed;
+  }
+
   get(typeUrl: string, name: string): CachedResource | undefined {
     return this.byType.get(typeUrl)?.get(name);
   }
@@ -62,26 +100,14 @@ export function aggregateVersion(resources: Iterable<{ name: string; version: st
 function checkConsistency(resources: ResourcesByType): void {
   const missing: InconsistentSnapshotError['missing'] = [];
   for (const [name, listener] of resources[LISTENER_TYPE_URL]) {
-    for (const routeName of collect(listener, 'route_config_name')) {
+    for (const routeName of referencedNames(LISTENER_TYPE_URL, listener)) {
       if (!resources[ROUTE_TYPE_URL].has(routeName)) missing.push({ type: 'RDS', name: routeName, referencedBy: `listener ${name}` });
     }
   }
   for (const [name, cluster] of resources[CLUSTER_TYPE_URL]) {
-    if (cluster.type !== 'EDS') continue;
-    const edsName = (cluster.eds_cluster_config as { service_name?: string } | undefined)?.service_name ?? name;
-    if (!resources[ENDPOINT_TYPE_URL].has(edsName)) missing.push({ type: 'EDS', name: edsName, referencedBy: `cluster ${name}` });
-  }
-  if (missing.length > 0) throw new InconsistentSnapshotError(missing);
-}
-
-/** Values of every `key` anywhere inside a plain resource object. */
-function collect(value: unknown, key: string, found: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((v) => collect(v, key, found));
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (k === key && typeof v === 'string') found.push(v);
-      else collect(v, key, found);
+    for (const edsName of referencedNames(CLUSTER_TYPE_URL, cluster)) {
+      if (!resources[ENDPOINT_TYPE_URL].has(edsName)) missing.push({ type: 'EDS', name: edsName, referencedBy: `cluster ${name}` });
     }
   }
-  return found;
+  if (missing.length > 0) throw new InconsistentSnapshotError(missing);
 }

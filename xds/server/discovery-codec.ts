@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import type protobuf from 'protobufjs';
+import protobuf from 'protobufjs';
 import { messageType, type EncodedAny } from '../protos';
 import type { NodeIdentity } from '../resources/client-profile';
 
@@ -61,6 +61,57 @@ function codec<T>(typeName: string) {
   };
 }
 
+/**
+ * SotW clients repeat their whole subscription in every request, ACKs included, and
+ * clients of one kind subscribe alike. Requests are decoded with `resource_names` looked
+ * up by their encoded bytes: identical lists are decoded once and shared (frozen), which
+ * saves the decoding, the strings' memory, and lets a stream see an unchanged
+ * subscription by identity.
+ */
+const NAMES_FIELD_TAG = (3 << 3) | 2;
+/** Bound on the encoded bytes of all shared lists; past it the cache starts over. */
+const MAX_SHARED_BYTES = 32 * 1024 * 1024;
+const sharedLists = new Map<string, readonly string[]>();
+let sharedBytes = 0;
+
+function discoveryRequestCodec() {
+  const plain = codec<DiscoveryRequest>('envoy.service.discovery.v3.DiscoveryRequest');
+  const type = messageType('envoy.service.discovery.v3.DiscoveryRequest');
+  const deserialize = (bytes: Buffer): DiscoveryRequest => {
+    const reader = protobuf.Reader.create(bytes);
+    let start = -1;
+    let end = -1;
+    while (reader.pos < reader.len) {
+      const at = reader.pos;
+      const tag = reader.uint32();
+      if (tag === NAMES_FIELD_TAG) {
+        if (start < 0) start = at;
+        else if (end !== at) return plain.deserialize(bytes); // names not in one run: decode normally
+        reader.skip(reader.uint32());
+        end = reader.pos;
+      } else {
+        reader.skipType(tag & 7);
+      }
+    }
+    if (start < 0) return plain.deserialize(bytes);
+    const key = bytes.toString('latin1', start, end);
+    let names = sharedLists.get(key);
+    if (!names) {
+      names = Object.freeze([...(type.decode(bytes.subarray(start, end)) as unknown as { resource_names: string[] }).resource_names]);
+      if (sharedBytes + key.length > MAX_SHARED_BYTES) {
+        sharedLists.clear();
+        sharedBytes = 0;
+      }
+      sharedLists.set(key, names);
+      sharedBytes += key.length;
+    }
+    const request = plain.deserialize(Buffer.concat([bytes.subarray(0, start), bytes.subarray(end)]));
+    request.resource_names = names as string[];
+    return request;
+  };
+  return { serialize: plain.serialize, deserialize };
+}
+
 const SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
 
 function bidi<Req, Res>(method: string, request: ReturnType<typeof codec<Req>>, response: ReturnType<typeof codec<Res>>) {
@@ -82,7 +133,7 @@ export function adsServiceDefinition(): grpc.ServiceDefinition {
   definition ??= {
     StreamAggregatedResources: bidi(
       'StreamAggregatedResources',
-      codec<DiscoveryRequest>('envoy.service.discovery.v3.DiscoveryRequest'),
+      discoveryRequestCodec(),
       codec<DiscoveryResponse>('envoy.service.discovery.v3.DiscoveryResponse'),
     ),
     DeltaAggregatedResources: bidi(

@@ -23,15 +23,16 @@ export class StreamContext {
   ) {}
 
   /** On the first request: remember the node and start following its snapshot. */
-  begin(node: NodeIdentity | null | undefined, onSnapshot: () => void): void {
+  begin(node: NodeIdentity | null | undefined, onSnapshot: (previous: Snapshot | undefined) => void): void {
     if (this.watch) return;
     this.node = node ?? undefined;
     const key = this.cache.nodeKey(this.node);
     this.callbacks.onNode(this.id, this.node, key);
     this.log.info({ stream: this.id, node: this.node?.id, agent: this.node?.user_agent_name, profile: key }, 'xDS stream started');
     this.watch = this.cache.watch(this.node, (snapshot) => {
+      const previous = this.snapshot;
       this.snapshot = snapshot;
-      onSnapshot();
+      onSnapshot(previous);
     });
     this.snapshot = this.watch.current;
   }

@@ -1,0 +1,36 @@
+/** Output helpers: one JSON line per metric on stdout, progress on stderr. */
+
+export const BENCH = 'xds-push';
+
+export interface MetricLine {
+  bench: string;
+  scenario?: string;
+  metric: string;
+  value: number;
+  unit: string;
+  [extra: string]: unknown;
+}
+
+export function emit(scenario: string, metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+  const line: MetricLine = { bench: BENCH, scenario, metric, value: round(value), unit, ...extra };
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+export function progress(message: string): void {
+  process.stderr.write(`[bench:xds] ${message}\n`);
+}
+
+/** Nearest-rank percentile (p in 0..100) of an unsorted sample; NaN when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1];
+}
+
+export function round(value: number): number {
+  if (!Number.isFinite(value)) return value;
+  const abs = Math.abs(value);
+  const digits = abs >= 100 ? 1 : abs >= 1 ? 2 : 4;
+  return Number(value.toFixed(digits));
+}
