@@ -4,6 +4,7 @@ import { Snapshot } from './cache/snapshot';
 import { SnapshotCache } from './cache/snapshot-cache';
 import { nodeProfileKey, profileFromKey } from './resources/client-profile';
 import { meshResources } from './resources/mesh-resources';
+import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL } from './resources/type-urls';
 
 /**
  * Keeps the snapshot cache in step with the mesh: one snapshot per client profile that
@@ -26,9 +27,23 @@ export class MeshSnapshots {
     return { mesh, snapshots };
   }
 
+  /**
+   * Make before break, both ways: pushes go out CDS → EDS → LDS → RDS so new clusters
+   * exist before routes use them; a cluster that goes away is removed only after routes
+   * stopped using it. So a change that drops clusters is published in two steps: first
+   * with the dropped clusters (and their endpoints) still there, then without. Each ADS
+   * stream is ordered, so a client applies the new routes before it sees the removal.
+   * (Removing first made grpc-js fail RPCs and crashed gRPC C-core 1.51.)
+   */
   publish(prepared: PreparedSnapshots): void {
     this.mesh = prepared.mesh;
-    for (const [key, snapshot] of prepared.snapshots) this.cache.setSnapshot(key, snapshot);
+    for (const [key, snapshot] of prepared.snapshots) {
+      const previous = this.cache.getSnapshot(key);
+      if (previous && previous.loses(snapshot, CLUSTER_TYPE_URL)) {
+        this.cache.setSnapshot(key, snapshot.retaining(previous, [CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL]));
+      }
+      this.cache.setSnapshot(key, snapshot);
+    }
     this.log.debug({ profiles: [...prepared.snapshots.keys()] }, 'xDS snapshots published');
   }
 

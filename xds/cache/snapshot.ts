@@ -80,6 +80,26 @@ export class Snapshot {
     return changed;
   }
 
+  /**
+   * This snapshot plus the resources of `typeUrls` that `previous` had and this one
+   * dropped: the interim step of a break-after-make removal.
+   */
+  retaining(previous: Snapshot, typeUrls: readonly string[]): Snapshot {
+    const byType = new Map(this.byType);
+    for (const typeUrl of typeUrls) {
+      const merged = new Map(this.all(typeUrl));
+      for (const [name, r] of previous.all(typeUrl)) if (!merged.has(name)) merged.set(name, r);
+      byType.set(typeUrl, merged);
+    }
+    return new Snapshot(byType);
+  }
+
+  /** Whether `next` drops any resource of `typeUrl` that this snapshot has. */
+  loses(next: Snapshot, typeUrl: string): boolean {
+    for (const name of this.all(typeUrl).keys()) if (!next.get(typeUrl, name)) return true;
+    return false;
+  }
+
   get(typeUrl: string, name: string): CachedResource | undefined {
     return this.byType.get(typeUrl)?.get(name);
   }

@@ -5,10 +5,17 @@
 export interface ClientProfile {
   consumer: 'envoy' | 'grpc';
   /**
-   * gRPC C-core before 1.55 (e.g. Debian's python3-grpcio 1.51) rejects header matchers
-   * written with `string_match`; it needs the older `exact_match`/`prefix_match` fields.
+   * gRPC C-core before 1.55 (Debian 12's python3-grpcio is 1.51), which needs three
+   * adaptations, each seen with the real client:
+   * - it rejects header matchers written with `string_match`: the older
+   *   `exact_match`/`prefix_match`/`safe_regex_match` fields are sent instead;
+   * - its RING_HASH picker crashes the process (grpc/grpc#31766, fixed after 1.51):
+   *   such clusters are sent as ROUND_ROBIN, so hash affinity is not honoured there;
+   * - a route's `max_stream_duration` fails calls at once whenever it would take effect
+   *   (shorter than the call's own deadline, or sub-second): route timeouts are not sent;
+   *   the deadline each call sets still applies.
    */
-  legacyHeaderMatchers: boolean;
+  legacyCCore: boolean;
 }
 
 export interface NodeIdentity {
@@ -20,18 +27,18 @@ export interface NodeIdentity {
   metadata?: { fields?: Record<string, { stringValue?: string }> };
 }
 
-const C_CORE_STRING_MATCH_SINCE: [number, number] = [1, 55];
+const C_CORE_FIXED_SINCE: [number, number] = [1, 55];
 
 export function profileOf(node: NodeIdentity | undefined): ClientProfile {
   const agent = (node?.user_agent_name ?? '').toLowerCase();
   const override = node?.metadata?.fields?.['loom.consumer']?.stringValue;
   const consumer = override === 'envoy' || override === 'grpc' ? override : agent.startsWith('grpc') ? 'grpc' : 'envoy';
   const cCore = consumer === 'grpc' && !agent.includes('node') && !agent.includes('java') && !agent.includes('go');
-  return { consumer, legacyHeaderMatchers: cCore && versionBefore(node?.user_agent_version ?? '', C_CORE_STRING_MATCH_SINCE) };
+  return { consumer, legacyCCore: cCore && versionBefore(node?.user_agent_version ?? '', C_CORE_FIXED_SINCE) };
 }
 
 export function profileKey(p: ClientProfile): string {
-  return p.consumer + (p.legacyHeaderMatchers ? '-legacy-matchers' : '');
+  return p.consumer + (p.legacyCCore ? '-legacy-c-core' : '');
 }
 
 /** C-core wrappers report e.g. "C-core 29.0.0 Python 1.51.1": the gRPC release is the last version. */
@@ -43,9 +50,9 @@ function versionBefore(version: string, [major, minor]: [number, number]): boole
 
 /** Every profile there is: snapshots are built only for those a connected node needs. */
 export const ALL_PROFILES: readonly ClientProfile[] = [
-  { consumer: 'envoy', legacyHeaderMatchers: false },
-  { consumer: 'grpc', legacyHeaderMatchers: false },
-  { consumer: 'grpc', legacyHeaderMatchers: true },
+  { consumer: 'envoy', legacyCCore: false },
+  { consumer: 'grpc', legacyCCore: false },
+  { consumer: 'grpc', legacyCCore: true },
 ];
 
 export function profileFromKey(key: string): ClientProfile | undefined {

@@ -38,7 +38,8 @@ export function meshResources(mesh: Mesh, profile: ClientProfile): ResourcesByTy
   const hashed = hashedServices(mesh);
 
   const addCluster = (service: Service, name: string, endpoints: Endpoint[]) => {
-    const loadBalancer: LoadBalancer = service.loadBalancer ?? (hashed.has(service.name) ? 'ring_hash' : 'round_robin');
+    const wanted: LoadBalancer = service.loadBalancer ?? (hashed.has(service.name) ? 'ring_hash' : 'round_robin');
+    const loadBalancer = wanted === 'ring_hash' && profile.legacyCCore ? 'round_robin' : wanted;
     const http2 = service.ports.some((p) => p.protocol === 'grpc');
     out[CLUSTER_TYPE_URL].set(name, edsCluster(name, { loadBalancer, http2 }, profile));
     out[ENDPOINT_TYPE_URL].set(name, loadAssignment(name, endpoints));

@@ -66,7 +66,7 @@ function ruleRoute(service: Service, rule: RouteRule, index: number, profile: Cl
   } else {
     action.weighted_clusters = { clusters: destinations.map((d) => ({ name: destinationCluster(d), weight: { value: d.weight ?? 1 } })) };
   }
-  if (rule.timeout) {
+  if (rule.timeout && !profile.legacyCCore) {
     const timeout = duration(durationMs(rule.timeout));
     if (profile.consumer === 'envoy') action.timeout = timeout;
     else action.max_stream_duration = { max_stream_duration: timeout };
@@ -121,7 +121,7 @@ interface HeaderCondition {
 export function headerMatcher(name: string, c: HeaderCondition, profile: ClientProfile): Json {
   const matcher: Json = { name };
   if (c.present) matcher.present_match = true;
-  else if (profile.legacyHeaderMatchers) {
+  else if (profile.legacyCCore) {
     if (c.exact !== undefined) matcher.exact_match = c.exact;
     else if (c.prefix !== undefined) matcher.prefix_match = c.prefix;
     else matcher.safe_regex_match = { regex: c.regex };

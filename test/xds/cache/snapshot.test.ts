@@ -6,7 +6,7 @@ import { grpcApiListener } from '../../../xds/resources/listeners';
 import type { ResourcesByType } from '../../../xds/resources/mesh-resources';
 import { CLUSTER_TYPE_URL, ENDPOINT_TYPE_URL, LISTENER_TYPE_URL, ROUTE_TYPE_URL } from '../../../xds/resources/type-urls';
 
-const grpc = { consumer: 'grpc', legacyHeaderMatchers: false } as const;
+const grpc = { consumer: 'grpc', legacyCCore: false } as const;
 
 function resources(port = 1): ResourcesByType {
   return {

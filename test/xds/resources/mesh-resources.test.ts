@@ -54,7 +54,7 @@ function typeOf(resources: ReturnType<typeof meshResources>, name: string, objec
 }
 
 describe('backend pinning in translated routes', () => {
-  const grpc = meshResources(fixtureMesh(), { consumer: 'grpc', legacyHeaderMatchers: false });
+  const grpc = meshResources(fixtureMesh(), { consumer: 'grpc', legacyCCore: false });
   const routes = (grpc[ROUTE_TYPE_URL].get('grpc.echo') as { virtual_hosts: { routes: { name: string; route: { cluster?: string } }[] }[] }).virtual_hosts[0].routes;
 
   it('pins only healthy endpoints, each to a cluster holding exactly that endpoint', () => {
@@ -77,7 +77,7 @@ describe('backend pinning in translated routes', () => {
 
   it('leaves query pinning out for gRPC clients, which never send a query string', () => {
     expect(routes.some((r) => r.name.startsWith('pin.query'))).toBe(false);
-    const envoy = meshResources(fixtureMesh(), { consumer: 'envoy', legacyHeaderMatchers: false });
+    const envoy = meshResources(fixtureMesh(), { consumer: 'envoy', legacyCCore: false });
     const vhost = (envoy[ROUTE_TYPE_URL].get('50051') as { virtual_hosts: { routes: { name: string }[] }[] }).virtual_hosts[0];
     expect(vhost.routes.map((r) => r.name)).toContain('pin.query.b2');
   });
@@ -87,7 +87,7 @@ describe('client profiles', () => {
   it.each([
     ['Envoy', { user_agent_name: 'envoy', user_agent_version: '' }, 'envoy'],
     ['grpc-js', { user_agent_name: 'gRPC Node Pure JS', user_agent_version: '1.14.1' }, 'grpc'],
-    ['C-core 1.51 (python3-grpcio)', { user_agent_name: 'gRPC C-core linux Python', user_agent_version: 'C-core 29.0.0 Python 1.51.1' }, 'grpc-legacy-matchers'],
+    ['C-core 1.51 (python3-grpcio)', { user_agent_name: 'gRPC C-core linux Python', user_agent_version: 'C-core 29.0.0 Python 1.51.1' }, 'grpc-legacy-c-core'],
     ['C-core 1.60', { user_agent_name: 'gRPC C-core linux Python', user_agent_version: 'C-core 37.0.0 Python 1.60.0' }, 'grpc'],
     ['metadata override', { user_agent_name: 'custom', metadata: { fields: { 'loom.consumer': { stringValue: 'grpc' } } } }, 'grpc'],
     ['no node', undefined, 'envoy'],
@@ -95,11 +95,19 @@ describe('client profiles', () => {
     expect(profileKey(profileOf(node))).toBe(expected);
   });
 
-  it('legacy matchers use the fields C-core 1.51 accepts', () => {
-    const legacy = meshResources(fixtureMesh(), { consumer: 'grpc', legacyHeaderMatchers: true });
+  it('legacy C-core gets header matchers it accepts, no ring hash, no route timeouts', () => {
+    const legacy = meshResources(fixtureMesh(), { consumer: 'grpc', legacyCCore: true });
     const text = JSON.stringify([...legacy[ROUTE_TYPE_URL].values()]);
     expect(text).not.toMatch(/"headers":\[[^\]]*string_match/);
     expect(text).toContain('"exact_match":"b2"');
+    expect(JSON.stringify([...legacy[CLUSTER_TYPE_URL].values()])).not.toContain('RING_HASH');
+    const modern = meshResources(fixtureMesh(), { consumer: 'grpc', legacyCCore: false });
+    expect(legacy[CLUSTER_TYPE_URL].get('web')).toMatchObject({ lb_policy: 'ROUND_ROBIN' });
+    expect(modern[CLUSTER_TYPE_URL].get('web')).toMatchObject({ lb_policy: 'RING_HASH' });
+    const split = (r: typeof legacy) => (r[ROUTE_TYPE_URL].get('grpc.echo') as { virtual_hosts: { routes: { name: string; route: object }[] }[] }).virtual_hosts[0].routes.find((x) => x.name === 'split')!.route;
+    expect(split(modern)).toMatchObject({ max_stream_duration: { max_stream_duration: { seconds: 1, nanos: 500_000_000 } } });
+    expect(split(legacy)).not.toHaveProperty('max_stream_duration');
+    expect(split(legacy)).toHaveProperty('retry_policy');
   });
 });
 

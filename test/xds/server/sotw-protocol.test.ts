@@ -18,6 +18,7 @@ import {
   grpcNode,
   other,
   withResources,
+  withoutEndpoint,
 } from './ads-fixtures';
 
 /**
@@ -252,6 +253,18 @@ test('one mesh change that adds a service is pushed make-before-break: CDS, EDS,
   expect(sotwNames(pushes[1])).toEqual(['other']);
   expect(sotwNames(pushes[2])).toContain('outbound_0.0.0.0_8080');
   expect(sotwNames(pushes[3])).toEqual(['8080']);
+});
+
+test('a change that removes a cluster is pushed break-after-make: routes stop using it before it goes', async () => {
+  const client = await envoyStream(['50051'], ECHO_ASSIGNMENTS);
+  fx.publish(withoutEndpoint(echoMesh(), 'b2'));
+
+  const pushes = [await client.next(), await client.next(), await client.next()];
+  expect(pushes.map((r) => r.type_url)).toEqual([EDS, RDS, CDS]);
+  expect(sotwNames(pushes[0])).toEqual(['echo']);
+  expect(JSON.stringify(sotwResources(pushes[1]))).not.toContain('echo@b2');
+  expect(sotwNames(pushes[2])).toEqual(ENVOY_CLUSTERS.filter((c) => c !== 'echo@b2'));
+  await client.expectNoResponse(300);
 });
 
 test('a NACK is recorded, the rejected version is not re-sent, and a later change is', async () => {
