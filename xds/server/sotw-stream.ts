@@ -69,11 +69,11 @@ export class SotwStream {
     // resources of the type (Envoy ACKs its wildcard with empty lists too); after a
     // subscription it means "unsubscribe from everything".
     const wildcard = names.includes('*') || (names.length === 0 && !state.named && requiresFullState(typeUrl));
-    const changed = wildcard !== state.wildcard || explicit.length !== state.names.size || explicit.some((n) => !state.names.has(n));
+    const next = explicit.length === names.length ? sharedSet(names) : new Set(explicit);
     if (names.length > 0) state.named = true;
-    if (!changed) return;
+    if (wildcard === state.wildcard && sameSet(next, state.names)) return;
     state.wildcard = wildcard;
-    state.names = explicit.length === names.length ? sharedSet(names) : new Set(explicit);
+    state.names = next;
     state.unanswered = true;
     forgetUnsubscribed(state);
     this.ctx.callbacks.onSubscription(this.ctx.id, typeUrl, wildcard ? '*' : state.names.size);
@@ -149,6 +149,13 @@ function affects(changed: ReadonlySet<string>, state: TypeState): boolean {
   if (state.wildcard) return true;
   for (const name of changed) if (state.names.has(name)) return true;
   return false;
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const name of a) if (!b.has(name)) return false;
+  return true;
 }
 
 /** Streams with the same subscription share one set. */

@@ -79,6 +79,14 @@ test.each([
   await eventually(() => expect(fx.typeStatus(node.id, kind)).toMatchObject({ ackedVersion: first.version_info, sentNonce: first.nonce }));
 });
 
+test('an ACK naming the same resources (reordered, one twice) is the same subscription: nothing is re-sent', async () => {
+  const client = fx.sotw();
+  const first = await subscribe(client, CDS, ['echo', 'echo@b1']);
+  expect(sotwNames(first)).toEqual(['echo', 'echo@b1']);
+  client.ack(first, ['echo@b1', 'echo', 'echo']);
+  await client.expectNoResponse(300);
+});
+
 test('a request with a stale nonce is neither ACK nor NACK, but its subscription change is answered', async () => {
   const node = grpcNode();
   const client = fx.sotw(node);
