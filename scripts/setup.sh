@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 packages=(iproute2)
 if [[ "${1:-}" == "--test" ]]; then
   # gRPC C-core with its built-in xDS resolver: the second, independent xDS client.
-  packages+=(python3-grpcio)
+  # Open vSwitch (userspace datapath, one instance per simulated host in a netns).
+  packages+=(python3-grpcio openvswitch-switch)
 fi
 
 missing=()
