@@ -10,7 +10,9 @@ packages=(iproute2)
 if [[ "${1:-}" == "--test" ]]; then
   # gRPC C-core with its built-in xDS resolver: the second, independent xDS client.
   # Open vSwitch (userspace datapath, one instance per simulated host in a netns).
-  packages+=(python3-grpcio openvswitch-switch)
+  # iptables (nft and legacy) and nftables for the sidecar's transparent redirect;
+  # openssl for the webhook's throwaway certificates.
+  packages+=(python3-grpcio openvswitch-switch iptables nftables openssl)
 fi
 
 missing=()

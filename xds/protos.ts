@@ -29,6 +29,8 @@ const PROTO_FILES = [
   'envoy/extensions/filters/http/fault/v3/fault.proto',
   'envoy/extensions/filters/listener/original_dst/v3/original_dst.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+  // The sidecar bootstrap's TLS context to the xDS server.
+  'envoy/extensions/transport_sockets/tls/v3/tls.proto',
 ];
 
 let cachedRoot: protobuf.Root | undefined;

@@ -6,11 +6,19 @@ import type { HostPort } from '../../src/config';
  * are proto3 JSON with proto field names, which Envoy and gRPC read as they are.
  */
 export interface BootstrapOptions {
-  nodeId: string;
+  /** Optional for an injected sidecar, whose pod name is only known at start (`--service-node`). */
+  nodeId?: string;
   cluster?: string;
   xds: HostPort;
+  /** Envoy only: verify Loom's xDS server with this CA and the xDS host name; plaintext when absent. */
+  xdsTls?: XdsTls;
   /** Envoy admin; bound to localhost so only the pod itself can reach it. */
   adminPort?: number;
+}
+
+export interface XdsTls {
+  /** PEM bundle, inlined so the bootstrap needs no file besides itself. */
+  caPem: string;
 }
 
 export const XDS_CLUSTER = 'loom-xds';
@@ -46,8 +54,28 @@ export function envoyBootstrap(o: BootstrapOptions): Record<string, unknown> {
               explicit_http_config: { http2_protocol_options: {} },
             },
           },
+          ...(o.xdsTls ? { transport_socket: xdsTransportSocket(o.xds.host, o.xdsTls) } : {}),
         },
       ],
+    },
+  };
+}
+
+/** TLS to the xDS server, checking that its certificate names the host we dial. */
+function xdsTransportSocket(host: string, tls: XdsTls): Record<string, unknown> {
+  const byIp = isIP(host) !== 0;
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      ...(byIp ? {} : { sni: host }),
+      common_tls_context: {
+        alpn_protocols: ['h2'],
+        validation_context: {
+          trusted_ca: { inline_string: tls.caPem },
+          match_typed_subject_alt_names: [{ san_type: byIp ? 'IP_ADDRESS' : 'DNS', matcher: { exact: host } }],
+        },
+      },
     },
   };
 }

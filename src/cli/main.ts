@@ -10,6 +10,7 @@ import { envoyBootstrap, grpcBootstrap } from '../../sidecar/bootstrap/bootstrap
 import { encodeMessage } from '../../xds/protos';
 import type { StreamStatus } from '../../xds/server/stream-registry';
 import { ApiClient, ApiError } from './api-client';
+import { registerSidecarCommands } from './sidecar-commands';
 import { formatProxyStatus, formatResources, type OutputFormat } from './format';
 
 const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['table', 'yaml', 'json']).default('table');
@@ -118,6 +119,7 @@ export function buildProgram(): Command {
       process.stdout.write(JSON.stringify(bootstrap, null, 2) + '\n');
     });
 
+  registerSidecarCommands(program);
   return program;
 }
 
