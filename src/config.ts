@@ -12,13 +12,20 @@ export interface HostPort {
 export const ADDRESS_SETTINGS = {
   xds: { env: 'LOOM_XDS_ADDR', default: '127.0.0.1:18000', what: 'xDS gRPC server' },
   api: { env: 'LOOM_API_ADDR', default: '127.0.0.1:7070', what: 'REST API' },
+  consulApi: { env: 'LOOM_CONSUL_ADDR', default: '127.0.0.1:8500', what: 'embedded Consul-compatible HTTP API' },
+  dns: { env: 'LOOM_DNS_ADDR', default: '127.0.0.1:8600', what: 'embedded registry DNS' },
 } as const;
 export type AddressSetting = keyof typeof ADDRESS_SETTINGS;
+
+/** The service registry: Loom's embedded Consul-compatible one, or a real Consul cluster. */
+export type RegistryConfig = { kind: 'embedded'; http: HostPort; dns: HostPort } | { kind: 'consul'; url: string; token?: string };
 
 export interface DaemonConfig {
   xds: HostPort;
   api: HostPort;
   dataDir: string;
+  /** Absent: no registry (tests that exercise only the mesh). */
+  registry?: RegistryConfig;
 }
 
 export const DEFAULT_DATA_DIR = '.loom';
@@ -37,7 +44,7 @@ export function formatHostPort(a: HostPort): string {
 }
 
 export function resolveDaemonConfig(
-  flags: Partial<Record<AddressSetting | 'dataDir', string>>,
+  flags: Partial<Record<AddressSetting | 'dataDir' | 'consul', string>>,
   env: NodeJS.ProcessEnv = process.env,
 ): DaemonConfig {
   const address = (key: AddressSetting): HostPort => {
@@ -46,10 +53,14 @@ export function resolveDaemonConfig(
     if (env[setting.env] !== undefined) return parseHostPort(env[setting.env]!, setting.env);
     return parseHostPort(setting.default, 'default');
   };
+  const consulUrl = flags.consul ?? env.LOOM_CONSUL;
   return {
     xds: address('xds'),
     api: address('api'),
     dataDir: flags.dataDir ?? env.LOOM_DATA_DIR ?? DEFAULT_DATA_DIR,
+    registry: consulUrl
+      ? { kind: 'consul', url: consulUrl, token: env.CONSUL_HTTP_TOKEN }
+      : { kind: 'embedded', http: address('consulApi'), dns: address('dns') },
   };
 }
 

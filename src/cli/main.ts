@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseHostPort, resolveApiUrl, resolveDaemonConfig } from '../config';
+import { formatHostPort, parseHostPort, resolveApiUrl, resolveDaemonConfig } from '../config';
 import { InvalidInputError, LoomError } from '../errors';
 import { createLogger } from '../log';
 import { KIND_NAMES, kindFromUserWord, type Kind, type Resource } from '../model/kinds';
@@ -30,11 +30,17 @@ export function buildProgram(): Command {
     .description('start the Loom control plane on this machine with embedded defaults')
     .option('--xds <host:port>', 'xDS gRPC server (env LOOM_XDS_ADDR, default 127.0.0.1:18000)')
     .option('--api <host:port>', 'REST API (env LOOM_API_ADDR, default 127.0.0.1:7070)')
+    .option('--consul-api <host:port>', 'embedded Consul-compatible HTTP API (env LOOM_CONSUL_ADDR, default 127.0.0.1:8500)')
+    .option('--dns <host:port>', 'embedded registry DNS (env LOOM_DNS_ADDR, default 127.0.0.1:8600)')
+    .option('--consul <url>', 'use this Consul cluster instead of the embedded registry (env LOOM_CONSUL; token from CONSUL_HTTP_TOKEN)')
     .option('--data-dir <dir>', 'where state is kept (env LOOM_DATA_DIR, default .loom)')
-    .action(async (opts: { xds?: string; api?: string; dataDir?: string }) => {
+    .action(async (opts: { xds?: string; api?: string; consulApi?: string; dns?: string; consul?: string; dataDir?: string }) => {
       const log = createLogger('loom');
       const daemon = await startDaemon(resolveDaemonConfig(opts), log);
-      process.stdout.write(`Loom is up: xDS ${daemon.xds.host}:${daemon.xds.port}, API ${daemon.apiUrl}\n`);
+      const registry = daemon.registry
+        ? `, Consul API ${daemon.registry.httpUrl}` + (daemon.registry.dns ? `, DNS ${formatHostPort(daemon.registry.dns)}` : '')
+        : '';
+      process.stdout.write(`Loom is up: xDS ${formatHostPort(daemon.xds)}, API ${daemon.apiUrl}${registry}\n`);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
       });

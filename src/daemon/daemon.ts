@@ -1,7 +1,8 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildRestApi } from '../api/rest-api';
-import { formatHostPort, type DaemonConfig, type HostPort } from '../config';
+import { formatHostPort, type DaemonConfig, type HostPort, type RegistryConfig } from '../config';
 import type { Logger } from '../log';
+import { connectConsul, meshServicesFromRegistry, startEmbeddedRegistry, syncMeshToRegistry } from '../registry';
 import { FileStateStore } from '../state/file-state-store';
 import { MeshSnapshots } from '../../xds/mesh-snapshots';
 import { AdsServer } from '../../xds/server/ads-server';
@@ -17,6 +18,8 @@ export interface RunningDaemon {
   xds: HostPort;
   apiUrl: string;
   manager: MeshManager;
+  /** Where the registry answers: the embedded one's HTTP API and DNS, or the Consul URL. */
+  registry?: { httpUrl: string; dns?: HostPort };
   close(): Promise<void>;
 }
 
@@ -40,18 +43,49 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const apiAddress = api.server.address();
   const apiPort = typeof apiAddress === 'object' && apiAddress ? apiAddress.port : config.api.port;
 
+  const registry = config.registry ? await startRegistry(config.registry, store, manager, config.dataDir, log.child({ component: 'registry' })) : undefined;
+
   const xds = { host: config.xds.host, port: xdsPort };
   const apiUrl = `http://${formatHostPort({ host: config.api.host, port: apiPort })}`;
-  log.info({ xds: formatHostPort(xds), api: apiUrl, dataDir: config.dataDir, revision: store.revision() }, 'Loom control plane is up');
+  log.info({ xds: formatHostPort(xds), api: apiUrl, registry: registry?.address, dataDir: config.dataDir, revision: store.revision() }, 'Loom control plane is up');
 
   return {
     xds,
     apiUrl,
     manager,
+    registry: registry?.address,
     async close() {
+      await registry?.close();
       await api.close();
       xdsServer.forceClose();
       await store.close();
     },
   };
+}
+
+/**
+ * The registry and both sync directions: every Loom endpoint is registered in it, and
+ * services others register there become mesh services.
+ */
+async function startRegistry(config: RegistryConfig, store: FileStateStore, manager: MeshManager, dataDir: string, log: Logger) {
+  const opened = await openRegistry(config, dataDir, log);
+  const toRegistry = syncMeshToRegistry({ registry: opened.registry, source: store, log });
+  const fromRegistry = meshServicesFromRegistry({ registry: opened.registry, ops: manager, log });
+  return {
+    address: opened.address,
+    async close() {
+      await fromRegistry.close();
+      await toRegistry.close();
+      await opened.close();
+    },
+  };
+}
+
+async function openRegistry(config: RegistryConfig, dataDir: string, log: Logger) {
+  if (config.kind === 'consul') {
+    const registry = connectConsul({ url: config.url, token: config.token, log });
+    return { registry, address: { httpUrl: config.url }, close: () => registry.close() };
+  }
+  const embedded = await startEmbeddedRegistry({ http: config.http, dns: config.dns, dataDir, log });
+  return { registry: embedded.registry, address: { httpUrl: embedded.httpUrl, dns: { host: config.dns.host, port: embedded.dnsPort } }, close: () => embedded.close() };
 }

@@ -12,6 +12,9 @@ export const LOOM_BIN = path.join(__dirname, '../../bin/loom.js');
 export interface LoomUp {
   xds: string;
   api: string;
+  /** The embedded registry's Consul-compatible HTTP API (a URL) and DNS (host:port). */
+  consulApi: string;
+  dns: string;
   dataDir: string;
   process: ChildProcess;
   stop(): Promise<void>;
@@ -19,7 +22,7 @@ export interface LoomUp {
 
 /** Starts `loom up` on free ports and waits for its "Loom is up" line. */
 export async function startLoomUp(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loom-'))): Promise<LoomUp> {
-  const child = spawn(process.execPath, [LOOM_BIN, 'up', '--xds', '127.0.0.1:0', '--api', '127.0.0.1:0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [LOOM_BIN, 'up', '--xds', '127.0.0.1:0', '--api', '127.0.0.1:0', '--consul-api', '127.0.0.1:0', '--dns', '127.0.0.1:0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOOM_LOG_LEVEL: 'warn' },
   });
@@ -37,11 +40,13 @@ export async function startLoomUp(dataDir = fs.mkdtempSync(path.join(os.tmpdir()
     });
     child.once('exit', (code) => reject(new Error(`loom up exited with ${code}:\n${stderr}`)));
   });
-  const m = /^Loom is up: xDS (\S+), API (\S+)$/.exec(line);
+  const m = /^Loom is up: xDS (\S+), API (\S+), Consul API (\S+), DNS (\S+)$/.exec(line);
   if (!m) throw new Error(`unexpected first line from loom up: ${line}`);
   return {
     xds: m[1],
     api: m[2],
+    consulApi: m[3],
+    dns: m[4],
     dataDir,
     process: child,
     stop: () =>
