@@ -22,6 +22,10 @@ const COLUMNS: { [K in Kind]: { header: string[]; row: (r: Extract<Resource, { k
     header: ['NAME', 'SERVICE', 'ADDRESS', 'HEALTH', 'HOST', 'LABELS'],
     row: (e) => [e.name, e.service, `${e.address}:${e.port}`, e.health ?? 'healthy', e.host ?? '-', labels(e.labels)],
   },
+  Network: {
+    header: ['NAME', 'CIDR', 'VNI', 'GATEWAY', 'MTU'],
+    row: (n) => [n.name, n.cidr, String(n.vni), n.gateway ?? '-', String(n.mtu ?? 1450)],
+  },
   Route: {
     header: ['NAME', 'SERVICE', 'RULES', 'PINNING'],
     row: (r) => [r.name, r.service, String(r.rules?.length ?? 0), pinningSummary(r.pinning)],

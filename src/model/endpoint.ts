@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isUnicastMac } from './addresses';
 import { Labels, Name, Port, strictObject } from './schema-helpers';
 
 export const HEALTH_STATES = ['healthy', 'unhealthy', 'draining'] as const;
@@ -16,6 +17,9 @@ export const EndpointSchema = strictObject({
   health: z.enum(HEALTH_STATES, { error: `expected one of: ${HEALTH_STATES.join(', ')}` }).optional(),
   host: Name.optional(),
   weight: z.number().int().min(1, 'weights are 1-128').max(128, 'weights are 1-128').optional(),
+  /** The overlay Network the endpoint (a pod) is attached to; its address is in that network's CIDR. */
+  network: Name.optional(),
+  mac: z.string().refine(isUnicastMac, 'expected a unicast MAC such as 0a:58:0a:f4:00:05 (lowercase)').optional(),
 });
 
 export type Endpoint = z.infer<typeof EndpointSchema>;

@@ -1,7 +1,9 @@
 import { InvalidInputError, NotFoundError, type InputProblem } from '../errors';
 import type { ResourceLocation } from './documents';
+import { parseCidr } from './addresses';
 import type { Endpoint } from './endpoint';
 import { KINDS, type Collection, type Kind, type Resource } from './kinds';
+import type { Network } from './network';
 import type { Route } from './route';
 import type { Service } from './service';
 
@@ -14,10 +16,11 @@ export interface Mesh {
   services: Readonly<Record<string, Service>>;
   endpoints: Readonly<Record<string, Endpoint>>;
   routes: Readonly<Record<string, Route>>;
+  networks: Readonly<Record<string, Network>>;
 }
 
 export function emptyMesh(): Mesh {
-  return { services: {}, endpoints: {}, routes: {} };
+  return { services: {}, endpoints: {}, routes: {}, networks: {} };
 }
 
 export function collectionOf(kind: Kind): Collection {
@@ -44,7 +47,7 @@ export interface ApplyOutcome {
 
 /** Upserts resources (by kind and name) and checks the result as a whole. */
 export function applyResources(mesh: Mesh, items: { resource: Resource; location?: ResourceLocation }[]): ApplyOutcome {
-  const next = { services: { ...mesh.services }, endpoints: { ...mesh.endpoints }, routes: { ...mesh.routes } };
+  const next = { services: { ...mesh.services }, endpoints: { ...mesh.endpoints }, routes: { ...mesh.routes }, networks: { ...mesh.networks } };
   const outcome: Omit<ApplyOutcome, 'mesh'> = { created: [], configured: [], unchanged: [] };
   const locations = new Map<string, ResourceLocation | undefined>();
   for (const { resource, location } of items) {
@@ -95,6 +98,8 @@ export function checkReferences(mesh: Mesh): ReferenceProblem[] {
     if (!mesh.services[ep.service]) problems.push({ resource: `Endpoint ${ep.name}`, path: 'service', message: missingService(ep.service) });
   }
 
+  problems.push(...networkProblems(mesh));
+
   const routeOfService = new Map<string, string>();
   for (const route of Object.values(mesh.routes)) {
     const resource = `Route ${route.name}`;
@@ -116,6 +121,37 @@ export function checkReferences(mesh: Mesh): ReferenceProblem[] {
         }
       }
     });
+  }
+  return problems;
+}
+
+/** VNIs are unique; an attached endpoint's address is in its network, unique there, and so is its MAC. */
+function networkProblems(mesh: Mesh): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
+  const byVni = new Map<number, string>();
+  for (const net of Object.values(mesh.networks).sort((a, b) => a.name.localeCompare(b.name))) {
+    const other = byVni.get(net.vni);
+    if (other) problems.push({ resource: `Network ${net.name}`, path: 'vni', message: `VNI ${net.vni} is already used by Network "${other}"; each network needs its own` });
+    byVni.set(net.vni, net.name);
+  }
+  const known = Object.keys(mesh.networks).sort();
+  const taken = new Map<string, string>();
+  for (const ep of Object.values(mesh.endpoints).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!ep.network) continue;
+    const resource = `Endpoint ${ep.name}`;
+    const net = mesh.networks[ep.network];
+    if (!net) {
+      problems.push({ resource, path: 'network', message: `network "${ep.network}" does not exist; known networks: ${known.join(', ') || '(none)'}` });
+      continue;
+    }
+    if (!parseCidr(net.cidr)?.contains(ep.address)) problems.push({ resource, path: 'address', message: `${ep.address} is outside network "${net.name}" (${net.cidr})` });
+    for (const [what, value] of [['address', ep.address], ['mac', ep.mac]] as const) {
+      if (!value) continue;
+      const key = `${net.name}\0${what}\0${value}`;
+      const holder = taken.get(key);
+      if (holder) problems.push({ resource, path: what, message: `${value} is already used by Endpoint "${holder}" in network "${net.name}"` });
+      taken.set(key, ep.name);
+    }
   }
   return problems;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LoomError } from '../errors';
 import { EndpointSchema } from '../model/endpoint';
+import { NetworkSchema } from '../model/network';
 import { checkReferences, emptyMesh, type Mesh } from '../model/mesh';
 import { RouteSchema } from '../model/route';
 import { ServiceSchema } from '../model/service';
@@ -17,6 +18,8 @@ const PersistedState = z.strictObject({
     services: z.record(z.string(), ServiceSchema),
     endpoints: z.record(z.string(), EndpointSchema),
     routes: z.record(z.string(), RouteSchema),
+    // Absent in files written before networks existed.
+    networks: z.record(z.string(), NetworkSchema).default({}),
   }),
 });
 

@@ -25,8 +25,8 @@ describe('parseResourceDocuments', () => {
   // Each case: what is wrong, and what the error must say (file, document, field, line, what is accepted).
   it.each<{ name: string; input: string; expected: Omit<Partial<InputProblem>, 'message'> & { message: RegExp } }>([
     { name: 'invalid YAML', input: 'kind: Service\nname: [unclosed\n', expected: { document: 1, message: /invalid YAML/ } },
-    { name: 'not a mapping', input: '- a\n- b\n', expected: { document: 1, message: /expected a mapping with a kind: field \(one of Service, Endpoint, Route\)/ } },
-    { name: 'missing kind', input: 'name: x\n', expected: { path: 'kind', message: /missing kind; expected one of Service, Endpoint, Route/ } },
+    { name: 'not a mapping', input: '- a\n- b\n', expected: { document: 1, message: /expected a mapping with a kind: field \(one of Service, Endpoint, Route, Network\)/ } },
+    { name: 'missing kind', input: 'name: x\n', expected: { path: 'kind', message: /missing kind; expected one of Service, Endpoint, Route, Network/ } },
     { name: 'unknown kind', input: 'kind: Widget\nname: x\n', expected: { path: 'kind', message: /unknown kind "Widget"/ } },
     { name: 'unknown field', input: `${SERVICE}colour: blue\n`, expected: { path: 'colour', line: 4, message: /unknown field "colour"; accepted fields: kind, name, ports, labels, loadBalancer/ } },
     { name: 'nested unknown field', input: `${SERVICE.replace('grpc}', 'grpc, tls: true}')}`, expected: { path: 'ports[0].tls', message: /accepted fields: name, port, protocol/ } },
@@ -39,6 +39,10 @@ describe('parseResourceDocuments', () => {
     { name: 'two path matches', input: 'kind: Route\nname: r\nservice: echo\nrules: [{match: {path: {prefix: /, exact: /a}}}]\n', expected: { path: 'rules[0].match.path', message: /exactly one of prefix, exact, regex \(got prefix, exact\)/ } },
     { name: 'RE2-incompatible regex', input: 'kind: Route\nname: r\nservice: echo\nrules: [{match: {path: {regex: "^/(?!admin)"}}}]\n', expected: { path: 'rules[0].match.path.regex', message: /RE2 does not support lookaround/ } },
     { name: 'bad pinning mode', input: 'kind: Route\nname: r\nservice: echo\npinning: {onUnknown: random}\n', expected: { path: 'pinning.onUnknown', message: /expected one of: fallback, fail/ } },
+    { name: 'bad CIDR', input: 'kind: Network\nname: pods\ncidr: 10.0.0.0/33\nvni: 5\n', expected: { path: 'cidr', message: /expected an IPv4 CIDR such as 10.244.0.0\/16/ } },
+    { name: 'VNI out of range', input: 'kind: Network\nname: pods\ncidr: 10.0.0.0/24\nvni: 16777216\n', expected: { path: 'vni', message: /VNIs are 1-16777215/ } },
+    { name: 'gateway outside the CIDR', input: 'kind: Network\nname: pods\ncidr: 10.0.0.0/24\nvni: 5\ngateway: 10.0.1.1\n', expected: { path: 'gateway', message: /gateway 10.0.1.1 is outside 10.0.0.0\/24/ } },
+    { name: 'multicast MAC', input: 'kind: Endpoint\nname: p\nservice: s\naddress: 10.0.0.2\nport: 1\nmac: 01:00:5e:00:00:01\n', expected: { path: 'mac', message: /expected a unicast MAC/ } },
     { name: 'duplicate names', input: `${SERVICE}---\n${SERVICE}`, expected: { document: 2, path: 'name', message: /duplicate name: document 1 is also Service echo/ } },
   ])('refuses $name', ({ input, expected }) => {
     const problems = problemsOf(input);

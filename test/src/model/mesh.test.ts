@@ -5,6 +5,7 @@ import { applyResources, deleteResource, emptyMesh, listResources, type Mesh } f
 const apply = (mesh: Mesh, yaml: string) => applyResources(mesh, parseResourceDocuments(yaml, 'mesh.yaml'));
 const SERVICE = 'kind: Service\nname: echo\nports: [{port: 50051, protocol: grpc}]\n';
 const ENDPOINT = 'kind: Endpoint\nname: b1\nservice: echo\naddress: 10.0.0.1\nport: 1\n';
+const NETWORK = 'kind: Network\nname: pods\ncidr: 10.0.0.0/24\nvni: 7\n';
 
 describe('applyResources', () => {
   it('creates, then reports unchanged and configured resources', () => {
@@ -26,6 +27,20 @@ describe('applyResources', () => {
     const before = emptyMesh();
     expect(() => apply(before, yaml)).toThrow(message);
     expect(before).toEqual(emptyMesh());
+  });
+
+  it.each([
+    ['an endpoint in a missing network', `${SERVICE}---\n${ENDPOINT}network: pods\n`, /network "pods" does not exist; known networks: \(none\)/],
+    ['an endpoint outside its network', `${NETWORK}---\n${SERVICE}---\n${ENDPOINT.replace('10.0.0.1', '10.9.0.1')}network: pods\n`, /address: 10.9.0.1 is outside network "pods" \(10.0.0.0\/24\)/],
+    ['two endpoints with one IP in a network', `${NETWORK}---\n${SERVICE}---\n${ENDPOINT}network: pods\n---\n${ENDPOINT.replace('b1', 'b2')}network: pods\n`, /Endpoint b2\): address: 10.0.0.1 is already used by Endpoint "b1" in network "pods"/],
+    ['two networks with one VNI', `${NETWORK}---\n${NETWORK.replace('name: pods', 'name: other')}`, /VNI 7 is already used by Network "other"/],
+  ])('refuses %s', (_name, yaml, message) => {
+    expect(() => apply(emptyMesh(), yaml)).toThrow(message);
+  });
+
+  it('allows the same IP in two networks with overlapping CIDRs', () => {
+    const yaml = `${NETWORK}---\n${NETWORK.replace('name: pods', 'name: blue').replace('vni: 7', 'vni: 8')}---\n${SERVICE}---\n${ENDPOINT}network: pods\n---\n${ENDPOINT.replace('b1', 'b2')}network: blue\n`;
+    expect(apply(emptyMesh(), yaml).created).toContain('endpoint/b2');
   });
 
   it('refuses a whole file when one document is wrong', () => {
