@@ -11,8 +11,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # gRPC C-core with its built-in xDS resolver: the second, independent xDS client.
   # Open vSwitch (userspace datapath, one instance per simulated host in a netns).
   # iptables (nft and legacy) and nftables for the sidecar's transparent redirect;
-  # openssl for the webhook's throwaway certificates; dig (dnsutils) for the registry's DNS.
-  packages+=(python3-grpcio openvswitch-switch iptables nftables openssl dnsutils)
+  # openssl for the webhook's throwaway certificates; dig (dnsutils) for the registry's DNS;
+  # Redis for the cluster IPAM's shared backend.
+  packages+=(python3-grpcio openvswitch-switch iptables nftables openssl dnsutils redis-server)
 fi
 
 missing=()
