@@ -18,8 +18,8 @@ export {
   PoolInUseError,
   UnknownNetworkError,
 } from './ipam-errors';
-export { formatIp, type IpAddress, type IpFamily, parseCidr, parseIp } from './ip-address';
-export { generatedMac, normalizeMac } from './mac-address';
+export { formatIp, type IpAddress, type IpFamily, parseCidr, parseIp } from '../../src/net/ip-address';
+export { generatedMac, normalizeMac } from '../../src/net/mac-address';
 export { createMemoryIpam, MemoryPoolStore } from './memory-pool-store';
 export { PoolIpam } from './pool-ipam';
 export { PoolLayout } from './pool-layout';

@@ -1,6 +1,6 @@
 import { AddressInUseError, AddressMismatchError, InvalidAddressError, InvalidRequestError, IpamClosedError, IpamError, PoolExhaustedError, PoolInUseError, UnknownNetworkError } from './ipam-errors';
 import type { Allocation, AllocationRequest, GcOptions, Ipam, PoolSpec, ReleaseOptions } from './ipam';
-import { normalizeMac, type MacProblem } from './mac-address';
+import { normalizeMac, type MacProblem } from '../../src/net/mac-address';
 import { PoolLayout } from './pool-layout';
 import type { AllocateRefusal, PoolContents, PoolStore, StoredAllocation } from './pool-store';
 

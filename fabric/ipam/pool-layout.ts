@@ -1,7 +1,7 @@
-import { formatIp, FAMILY_BITS, parseCidr, parseIp, type IpFamily } from './ip-address';
+import { formatIp, FAMILY_BITS, parseCidr, parseIp, type IpFamily } from '../../src/net/ip-address';
 import { InvalidAddressError, InvalidPoolError } from './ipam-errors';
 import type { PoolSpec } from './ipam';
-import { generatedMac } from './mac-address';
+import { generatedMac } from '../../src/net/mac-address';
 
 /**
  * A network's pool worked out from its spec: addresses are offsets from the network

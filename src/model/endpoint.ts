@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { isUnicastMac } from './addresses';
+import { normalizeMac } from '../net/mac-address';
 import { Labels, Name, Port, strictObject } from './schema-helpers';
 
 export const HEALTH_STATES = ['healthy', 'unhealthy', 'draining'] as const;
@@ -19,10 +19,16 @@ export const EndpointSchema = strictObject({
   weight: z.number().int().min(1, 'weights are 1-128').max(128, 'weights are 1-128').optional(),
   /** The overlay Network the endpoint (a pod) is attached to; its address is in that network's CIDR. */
   network: Name.optional(),
-  mac: z.string().refine(isUnicastMac, 'expected a unicast MAC such as 0a:58:0a:f4:00:05 (lowercase)').optional(),
+  mac: z.string().refine(isCanonicalUnicastMac, 'expected a unicast MAC such as 0a:58:0a:f4:00:05 (lowercase, colons)').optional(),
 });
 
 export type Endpoint = z.infer<typeof EndpointSchema>;
+
+/** One spelling per MAC in the model, so uniqueness checks compare like with like. */
+function isCanonicalUnicastMac(text: string): boolean {
+  const normalized = normalizeMac(text);
+  return 'mac' in normalized && normalized.mac === text;
+}
 
 export function isServing(ep: Endpoint): boolean {
   return (ep.health ?? 'healthy') === 'healthy';

@@ -1,6 +1,6 @@
 import { InvalidInputError, NotFoundError, type InputProblem } from '../errors';
 import type { ResourceLocation } from './documents';
-import { parseCidr } from './addresses';
+import { cidrContains, parseCidr, parseIp } from '../net/ip-address';
 import type { Endpoint } from './endpoint';
 import { KINDS, type Collection, type Kind, type Resource } from './kinds';
 import type { Network } from './network';
@@ -144,7 +144,9 @@ function networkProblems(mesh: Mesh): ReferenceProblem[] {
       problems.push({ resource, path: 'network', message: `network "${ep.network}" does not exist; known networks: ${known.join(', ') || '(none)'}` });
       continue;
     }
-    if (!parseCidr(net.cidr)?.contains(ep.address)) problems.push({ resource, path: 'address', message: `${ep.address} is outside network "${net.name}" (${net.cidr})` });
+    const cidr = parseCidr(net.cidr);
+    const address = parseIp(ep.address);
+    if (!cidr || !address || !cidrContains(cidr, address)) problems.push({ resource, path: 'address', message: `${ep.address} is outside network "${net.name}" (${net.cidr})` });
     for (const [what, value] of [['address', ep.address], ['mac', ep.mac]] as const) {
       if (!value) continue;
       const key = `${net.name}\0${what}\0${value}`;

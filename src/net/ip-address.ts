@@ -71,3 +71,10 @@ export function parseCidr(text: string): CidrText | undefined {
   const prefixLength = Number(m[2]);
   return prefixLength <= FAMILY_BITS[address.family] ? { address, prefixLength } : undefined;
 }
+
+/** Whether `ip` lies inside `cidr` (same family, same leading prefixLength bits). */
+export function cidrContains(cidr: CidrText, ip: IpAddress): boolean {
+  if (cidr.address.family !== ip.family) return false;
+  const hostBits = BigInt(FAMILY_BITS[ip.family] - cidr.prefixLength);
+  return cidr.address.value >> hostBits === ip.value >> hostBits;
+}
