@@ -3,6 +3,8 @@ import type { Registry } from 'prom-client';
 import { InvalidInputError, NotFoundError, formatProblem } from '../errors';
 import type { Logger } from '../log';
 import { KIND_NAMES, kindFromUserWord, type Kind } from '../model/kinds';
+import { AddressInUseError, AddressMismatchError, InvalidAddressError, InvalidRequestError, PoolExhaustedError, PoolInUseError, UnknownNetworkError } from '../../fabric/ipam';
+import type { FabricOperations } from './fabric-operations';
 import type { MeshOperations } from './mesh-operations';
 
 /**
@@ -11,11 +13,16 @@ import type { MeshOperations } from './mesh-operations';
  *   GET    /v1/{kind}[/{name}]        kind: services | endpoints | routes
  *   DELETE /v1/{kind}/{name}
  *   GET    /v1/proxy-status
+ *   PUT    /v1/hosts/{name}           an agent reports its host (JSON)
+ *   GET    /v1/hosts
+ *   POST   /v1/networks/{network}/allocations          {owner, host, ip?, mac?} → address (JSON)
+ *   DELETE /v1/networks/{network}/allocations/{owner}  ?host=H: only if still there
  *   GET    /metrics                   Prometheus
  *   GET    /healthz
- * Errors are `{ "error": message, "problems": [...] }` with 400 (bad input) or 404.
+ * Errors are `{ "error": message, "problems": [...] }` with 400 (bad input) or 404, and
+ * address errors `{ "error", "code" }` with the codes in ADDRESS_ERRORS.
  */
-export function buildRestApi(ops: MeshOperations, metrics: Registry, log: Logger) {
+export function buildRestApi(ops: MeshOperations, fabric: FabricOperations, metrics: Registry, log: Logger) {
   // Request logs are noise for a control plane; the API logs what it changes instead.
   const app = Fastify({ loggerInstance: log.child({ component: 'api' }, { level: 'warn' }), bodyLimit: 16 * 1024 * 1024 });
 
@@ -29,6 +36,8 @@ export function buildRestApi(ops: MeshOperations, metrics: Registry, log: Logger
       return reply.code(400).send({ error: err.message, problems: err.problems.map((p) => ({ ...p, text: formatProblem(p) })) });
     }
     if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
+    const address = ADDRESS_ERRORS.find(([type]) => err instanceof type);
+    if (address) return reply.code(address[1]).send({ error: (err as Error).message, code: address[2] });
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status < 500) return reply.code(status).send({ error: (err as Error).message });
     log.error({ err }, 'API request failed');
@@ -56,6 +65,22 @@ export function buildRestApi(ops: MeshOperations, metrics: Registry, log: Logger
 
   app.get('/v1/proxy-status', async () => ({ streams: ops.proxyStatus() }));
 
+  app.put<{ Params: { name: string }; Body: string }>('/v1/hosts/:name', async (req) => fabric.reportHost({ ...jsonBody(req.body, 'host report'), name: req.params.name }));
+
+  app.get('/v1/hosts', async () => ({ items: fabric.listHosts() }));
+
+  app.post<{ Params: { network: string }; Body: string }>('/v1/networks/:network/allocations', async (req) => {
+    const body = jsonBody(req.body, 'allocation request') as { owner?: unknown; host?: unknown; ip?: unknown; mac?: unknown };
+    if (typeof body.owner !== 'string' || typeof body.host !== 'string') {
+      throw new InvalidInputError([{ source: 'allocation request', message: 'expected {"owner": string, "host": string, "ip"?: string, "mac"?: string}' }]);
+    }
+    return fabric.allocate(req.params.network, { owner: body.owner, host: body.host, ip: optionalString(body.ip), mac: optionalString(body.mac) });
+  });
+
+  app.delete<{ Params: { network: string; owner: string }; Querystring: { host?: string } }>('/v1/networks/:network/allocations/:owner', async (req) => ({
+    released: (await fabric.release(req.params.network, req.params.owner, req.query.host)) ?? null,
+  }));
+
   app.get<{ Params: { kind: string } }>('/v1/:kind', async (req) => ({ items: ops.list(kindOf(req.params.kind)) }));
 
   app.get<{ Params: { kind: string; name: string } }>('/v1/:kind/:name', async (req) => ops.get(kindOf(req.params.kind), req.params.name));
@@ -66,4 +91,29 @@ export function buildRestApi(ops: MeshOperations, metrics: Registry, log: Logger
   });
 
   return app;
+}
+
+/** IPAM errors as HTTP: status and a code the CNI plugin maps to its own error codes. */
+const ADDRESS_ERRORS: [new (...args: never[]) => Error, number, string][] = [
+  [PoolExhaustedError, 409, 'pool-exhausted'],
+  [AddressInUseError, 409, 'address-in-use'],
+  [AddressMismatchError, 409, 'address-mismatch'],
+  [PoolInUseError, 409, 'pool-in-use'],
+  [InvalidAddressError, 400, 'invalid-address'],
+  [InvalidRequestError, 400, 'invalid-request'],
+  [UnknownNetworkError, 404, 'unknown-network'],
+];
+
+function jsonBody(body: string | undefined, what: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(body ?? '');
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new InvalidInputError([{ source: what, message: 'expected a JSON object (Content-Type application/json)' }]);
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import type { ReportedHost } from '../model/host';
 import type { Kind, Resource } from '../model/kinds';
 import type { StreamStatus } from '../../xds/server/stream-registry';
 
@@ -19,8 +20,8 @@ const COLUMNS: { [K in Kind]: { header: string[]; row: (r: Extract<Resource, { k
     row: (s) => [s.name, s.ports.map((p) => `${p.port}/${p.protocol}`).join(','), s.loadBalancer ?? 'round_robin', labels(s.labels)],
   },
   Endpoint: {
-    header: ['NAME', 'SERVICE', 'ADDRESS', 'HEALTH', 'HOST', 'LABELS'],
-    row: (e) => [e.name, e.service, `${e.address}:${e.port}`, e.health ?? 'healthy', e.host ?? '-', labels(e.labels)],
+    header: ['NAME', 'SERVICE', 'ADDRESS', 'HEALTH', 'HOST', 'NETWORK', 'LABELS'],
+    row: (e) => [e.name, e.service ?? '-', e.port === undefined ? e.address : `${e.address}:${e.port}`, e.health ?? 'healthy', e.host ?? '-', e.network ?? '-', labels(e.labels)],
   },
   Network: {
     header: ['NAME', 'CIDR', 'VNI', 'GATEWAY', 'MTU'],
@@ -69,4 +70,16 @@ export function formatProxyStatus(streams: StreamStatus[], format: OutputFormat)
       .map(([type, t]) => `  ${s.nodeId ?? s.streamId} ${type} rejected version ${t.lastNack!.version} at ${t.lastNack!.at}: ${t.lastNack!.message}`),
   );
   return table(['NODE', 'AGENT', 'XDS', 'CDS', 'EDS', 'LDS', 'RDS'], rows) + (nacks.length ? `\n\nLast NACKs:\n${nacks.join('\n')}` : '');
+}
+
+/** Hosts as their agents report them, with whether flows are offloaded to the NIC. */
+export function formatHosts(hosts: ReportedHost[], format: OutputFormat): string {
+  if (format === 'json') return JSON.stringify(hosts, null, 2);
+  if (format === 'yaml') return hosts.map((h) => stringify(h)).join('---\n');
+  if (hosts.length === 0) return 'No hosts reported.';
+  const offload = (h: ReportedHost) => (h.hwOffload?.enabled ? `on (${h.hwOffload.offloadedFlows} flows)` : 'off');
+  return table(
+    ['NAME', 'UNDERLAY', 'DATAPATH', 'MTU', 'HW OFFLOAD', 'REPORTED'],
+    hosts.map((h) => [h.name, h.underlayIp, h.datapathType, String(h.mtu ?? '-'), offload(h), h.reportedAt]),
+  );
 }

@@ -11,14 +11,15 @@ import { encodeMessage } from '../../xds/protos';
 import type { StreamStatus } from '../../xds/server/stream-registry';
 import { ApiClient, ApiError } from './api-client';
 import { registerSidecarCommands } from './sidecar-commands';
-import { formatProxyStatus, formatResources, type OutputFormat } from './format';
+import { formatHosts, formatProxyStatus, formatResources, type OutputFormat } from './format';
+import type { ReportedHost } from '../model/host';
 
 const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['table', 'yaml', 'json']).default('table');
 const apiOption = () => new Option('--api <url>', 'Loom REST API (env LOOM_API, default http://127.0.0.1:7070)');
 
 function kindArgument(word: string): Kind {
   const kind = kindFromUserWord(word);
-  if (!kind) throw new InvalidArgumentError(`expected one of ${KIND_NAMES.map((k) => k.toLowerCase() + 's').join(', ')}`);
+  if (!kind) throw new InvalidArgumentError(`expected one of ${[...KIND_NAMES.map((k) => k.toLowerCase() + 's'), 'hosts'].join(', ')}`);
   return kind;
 }
 
@@ -69,13 +70,18 @@ export function buildProgram(): Command {
 
   program
     .command('get')
-    .description('list resources: services, endpoints, routes')
-    .argument('<kind>', 'services | endpoints | routes', kindArgument)
+    .description('list resources: services, endpoints, routes, networks, hosts')
+    .argument('<kind>', 'services | endpoints | routes | networks | hosts', (word: string) => (/^hosts?$/i.test(word) ? 'hosts' : kindArgument(word)))
     .argument('[name]', 'one resource')
     .addOption(outputOption())
     .addOption(apiOption())
-    .action(async (kind: Kind, name: string | undefined, opts: { output: OutputFormat; api?: string }) => {
+    .action(async (kind: Kind | 'hosts', name: string | undefined, opts: { output: OutputFormat; api?: string }) => {
       const api = new ApiClient(resolveApiUrl(opts.api));
+      if (kind === 'hosts') {
+        const hosts = (await api.request<{ items: ReportedHost[] }>('GET', '/v1/hosts')).items.filter((h) => !name || h.name === name);
+        process.stdout.write(formatHosts(hosts, opts.output) + '\n');
+        return;
+      }
       const collection = kind.toLowerCase() + 's';
       const items = name
         ? [await api.request<Resource>('GET', `/v1/${collection}/${encodeURIComponent(name)}`)]

@@ -8,6 +8,8 @@ import { MeshSnapshots } from '../../xds/mesh-snapshots';
 import { AdsServer } from '../../xds/server/ads-server';
 import { StreamRegistry } from '../../xds/server/stream-registry';
 import { XdsMetrics, allOf } from '../../xds/server/xds-metrics';
+import { createMemoryIpam } from '../../fabric/ipam';
+import { FabricState } from './fabric-state';
 import { MeshManager } from './mesh-manager';
 
 /**
@@ -29,11 +31,12 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const streams = new StreamRegistry();
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'loom_' });
-  const manager = new MeshManager(store, snapshots, streams, metrics, log);
+  const fabric = await FabricState.start(createMemoryIpam(), store.current(), log.child({ component: 'fabric' }));
+  const manager = new MeshManager(store, snapshots, streams, metrics, log, (mesh) => fabric.syncNetworks(mesh));
 
   const xdsServer = new AdsServer(snapshots.cache, allOf(streams, new XdsMetrics(metrics)), log.child({ component: 'xds' }));
   const xdsPort = await xdsServer.listen(config.xds.host, config.xds.port);
-  const api = buildRestApi(manager, metrics, log);
+  const api = buildRestApi(manager, fabric, metrics, log);
   try {
     await api.listen({ host: config.api.host, port: config.api.port });
   } catch (err) {
@@ -58,6 +61,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       await registry?.close();
       await api.close();
       xdsServer.forceClose();
+      await fabric.close();
       await store.close();
     },
   };

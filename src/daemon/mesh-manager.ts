@@ -23,6 +23,8 @@ export class MeshManager implements MeshOperations {
     private readonly streams: StreamRegistry,
     metrics: Registry,
     private readonly log: Logger,
+    /** Runs before a change is persisted; throwing refuses the change (e.g. a pool in use). */
+    private readonly beforeCommit: (mesh: Mesh) => Promise<void> = async () => {},
   ) {
     this.changes = new Counter({ name: 'loom_mesh_changes_total', help: 'Apply and delete requests, by result', labelNames: ['operation', 'result'], registers: [metrics] });
     new Gauge({ name: 'loom_mesh_revision', help: 'Revision of the desired state', registers: [metrics], collect: function () { this.set(store.revision()); } });
@@ -60,6 +62,7 @@ export class MeshManager implements MeshOperations {
 
   private async change(mesh: Mesh): Promise<void> {
     const prepared = this.snapshots.prepare(mesh);
+    await this.beforeCommit(mesh);
     await this.store.commit(mesh);
     this.snapshots.publish(prepared);
   }

@@ -95,7 +95,7 @@ export function checkReferences(mesh: Mesh): ReferenceProblem[] {
   const missingService = (name: string) => `service "${name}" does not exist; known services: ${known.join(', ') || '(none)'}`;
 
   for (const ep of Object.values(mesh.endpoints)) {
-    if (!mesh.services[ep.service]) problems.push({ resource: `Endpoint ${ep.name}`, path: 'service', message: missingService(ep.service) });
+    if (ep.service && !mesh.services[ep.service]) problems.push({ resource: `Endpoint ${ep.name}`, path: 'service', message: missingService(ep.service) });
   }
 
   problems.push(...networkProblems(mesh));

@@ -1,4 +1,4 @@
-import { isServing, type Endpoint } from '../../src/model/endpoint';
+import { isServiceEndpoint, isServing, type Endpoint } from '../../src/model/endpoint';
 import type { Mesh } from '../../src/model/mesh';
 import type { LoadBalancer, Service } from '../../src/model/service';
 import type { ClientProfile } from './client-profile';
@@ -101,7 +101,7 @@ export function meshResources(mesh: Mesh, profile: ClientProfile): ResourcesByTy
 function servingEndpointsByService(mesh: Mesh): Map<string, Endpoint[]> {
   const byService = new Map<string, Endpoint[]>();
   for (const ep of Object.values(mesh.endpoints)) {
-    if (!isServing(ep)) continue;
+    if (!isServing(ep) || !isServiceEndpoint(ep)) continue;
     byService.set(ep.service, [...(byService.get(ep.service) ?? []), ep]);
   }
   return byService;

@@ -4,6 +4,7 @@ import type { Endpoint } from '../../model/endpoint';
 import type { Mesh } from '../../model/mesh';
 import { LOOM_MANAGED_META, externalCheckId, type CheckStatus, type ExternalRegistration, type Registry, type ServiceInstance } from '../registry';
 import { isImported } from './origin';
+import { isServiceEndpoint } from '../../model/endpoint';
 
 /**
  * Model → registry: every Endpoint of the mesh is a service instance in the catalog,
@@ -35,6 +36,7 @@ export function registrationsForMesh(mesh: Mesh, opts: MeshToRegistryOptions = {
   const node = opts.node ?? DEFAULT_LOOM_NODE;
   const nodeAddress = opts.nodeAddress ?? '127.0.0.1';
   return Object.values(mesh.endpoints)
+    .filter(isServiceEndpoint)
     .filter((ep) => !isImported(ep) && mesh.services[ep.service])
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((ep) => {

@@ -71,7 +71,8 @@ async function applyInGroups(ops: MeshOperations, resources: Resource[], result:
   }
   const groups = new Map<string, Resource[]>();
   for (const r of resources) {
-    const service = r.kind === 'Endpoint' ? r.service : r.name;
+    // Imported endpoints always belong to the service they were registered under.
+    const service = r.kind === 'Endpoint' ? r.service! : r.name;
     groups.set(service, [...(groups.get(service) ?? []), r]);
   }
   for (const group of groups.values()) {
