@@ -26,7 +26,11 @@ export interface DaemonConfig {
   dataDir: string;
   /** Absent: no registry (tests that exercise only the mesh). */
   registry?: RegistryConfig;
+  /** Where the OpenFlow controller listens (`tcp:HOST:PORT`, `unix:PATH`); absent: no controller. */
+  openflow?: string[];
 }
+
+export const DEFAULT_OPENFLOW = 'tcp:127.0.0.1:6653';
 
 export const DEFAULT_DATA_DIR = '.loom';
 
@@ -44,7 +48,7 @@ export function formatHostPort(a: HostPort): string {
 }
 
 export function resolveDaemonConfig(
-  flags: Partial<Record<AddressSetting | 'dataDir' | 'consul', string>>,
+  flags: Partial<Record<AddressSetting | 'dataDir' | 'consul', string>> & { openflow?: string[] },
   env: NodeJS.ProcessEnv = process.env,
 ): DaemonConfig {
   const address = (key: AddressSetting): HostPort => {
@@ -61,6 +65,9 @@ export function resolveDaemonConfig(
     registry: consulUrl
       ? { kind: 'consul', url: consulUrl, token: env.CONSUL_HTTP_TOKEN }
       : { kind: 'embedded', http: address('consulApi'), dns: address('dns') },
+    // OVS in a network namespace cannot reach the root namespace's loopback: list a unix
+    // socket in its run dir, or an address it can route to.
+    openflow: flags.openflow ?? env.LOOM_OPENFLOW_ADDR?.split(',').map((a) => a.trim()).filter(Boolean) ?? [DEFAULT_OPENFLOW],
   };
 }
 

@@ -10,6 +10,7 @@ export { Feature, FlowBuilder, flow, type PipelineFlow } from './flow';
 export { assertValidView, InvalidViewError, validateView, type EndpointView, type HostRef, type HostView, type LocalHost, type NetworkView, type ViewProblem } from './view';
 export { planHost, type HostPlan, type LocalEndpoint, type RemoteEndpoint } from './host-plan';
 export { hostFlows } from './host-flows';
+export { hostViewFromMesh } from './mesh-view';
 export { classifierFlows } from './classifier';
 export { spoofGuardFlows } from './spoof-guard';
 export { arpResponderFlows } from './arp-responder';

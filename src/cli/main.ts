@@ -34,14 +34,16 @@ export function buildProgram(): Command {
     .option('--consul-api <host:port>', 'embedded Consul-compatible HTTP API (env LOOM_CONSUL_ADDR, default 127.0.0.1:8500)')
     .option('--dns <host:port>', 'embedded registry DNS (env LOOM_DNS_ADDR, default 127.0.0.1:8600)')
     .option('--consul <url>', 'use this Consul cluster instead of the embedded registry (env LOOM_CONSUL; token from CONSUL_HTTP_TOKEN)')
+    .option('--openflow <address...>', 'OpenFlow controller: tcp:HOST:PORT or unix:PATH, repeatable (env LOOM_OPENFLOW_ADDR, comma-separated; default tcp:127.0.0.1:6653)')
     .option('--data-dir <dir>', 'where state is kept (env LOOM_DATA_DIR, default .loom)')
-    .action(async (opts: { xds?: string; api?: string; consulApi?: string; dns?: string; consul?: string; dataDir?: string }) => {
+    .action(async (opts: { xds?: string; api?: string; consulApi?: string; dns?: string; consul?: string; openflow?: string[]; dataDir?: string }) => {
       const log = createLogger('loom');
       const daemon = await startDaemon(resolveDaemonConfig(opts), log);
       const registry = daemon.registry
         ? `, Consul API ${daemon.registry.httpUrl}` + (daemon.registry.dns ? `, DNS ${formatHostPort(daemon.registry.dns)}` : '')
         : '';
-      process.stdout.write(`Loom is up: xDS ${formatHostPort(daemon.xds)}, API ${daemon.apiUrl}${registry}\n`);
+      const openflow = daemon.openflow?.length ? `, OpenFlow ${daemon.openflow.join(' ')}` : '';
+      process.stdout.write(`Loom is up: xDS ${formatHostPort(daemon.xds)}, API ${daemon.apiUrl}${registry}${openflow}\n`);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
       });

@@ -9,6 +9,7 @@ import { AdsServer } from '../../xds/server/ads-server';
 import { StreamRegistry } from '../../xds/server/stream-registry';
 import { XdsMetrics, allOf } from '../../xds/server/xds-metrics';
 import { createMemoryIpam } from '../../fabric/ipam';
+import { FabricController } from './fabric-controller';
 import { FabricState } from './fabric-state';
 import { MeshManager } from './mesh-manager';
 
@@ -22,6 +23,8 @@ export interface RunningDaemon {
   manager: MeshManager;
   /** Where the registry answers: the embedded one's HTTP API and DNS, or the Consul URL. */
   registry?: { httpUrl: string; dns?: HostPort };
+  /** Where the OpenFlow controller listens. */
+  openflow?: readonly string[];
   close(): Promise<void>;
 }
 
@@ -46,7 +49,12 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const apiAddress = api.server.address();
   const apiPort = typeof apiAddress === 'object' && apiAddress ? apiAddress.port : config.api.port;
 
-  const registry = config.registry ? await startRegistry(config.registry, store, manager, config.dataDir, log.child({ component: 'registry' })) : undefined;
+  const controller = config.openflow?.length ? await FabricController.start(config.openflow, store.current(), log.child({ component: 'openflow' })) : undefined;
+  if (controller) {
+    store.onChange((mesh) => controller.meshChanged(mesh));
+    fabric.onHostsChange((hosts) => controller.hostsChanged(hosts));
+  }
+  const registry = config.registry ? await startRegistry(config.registry, store, manager, config.dataDir, log) : undefined;
 
   const xds = { host: config.xds.host, port: xdsPort };
   const apiUrl = `http://${formatHostPort({ host: config.api.host, port: apiPort })}`;
@@ -57,8 +65,10 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     apiUrl,
     manager,
     registry: registry?.address,
+    openflow: controller?.addresses,
     async close() {
       await registry?.close();
+      await controller?.close();
       await api.close();
       xdsServer.forceClose();
       await fabric.close();

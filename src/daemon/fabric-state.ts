@@ -16,6 +16,7 @@ export const DEFAULT_POD_MTU = 1450;
  */
 export class FabricState implements FabricOperations {
   private readonly hosts = new Map<string, ReportedHost>();
+  private readonly hostListeners = new Set<(hosts: ReportedHost[]) => void>();
   private networks: Readonly<Record<string, Network>> = {};
 
   private constructor(
@@ -48,9 +49,19 @@ export class FabricState implements FabricOperations {
       throw new InvalidInputError(parsed.error.issues.map((i) => ({ source: 'host report', path: i.path.join('.'), message: i.message })));
     }
     const reported = { ...parsed.data, reportedAt: new Date().toISOString() };
-    if (!this.hosts.has(reported.name)) this.log.info({ host: reported.name, underlay: reported.underlayIp, datapath: reported.datapathType }, 'host joined');
+    const previous = this.hosts.get(reported.name);
+    if (!previous) this.log.info({ host: reported.name, underlay: reported.underlayIp, datapath: reported.datapathType }, 'host joined');
     this.hosts.set(reported.name, reported);
+    // Periodic re-reports change only the timestamp: they need not recompute any flows.
+    if (!previous || JSON.stringify({ ...previous, reportedAt: '' }) !== JSON.stringify({ ...reported, reportedAt: '' })) {
+      for (const listener of this.hostListeners) listener(this.listHosts());
+    }
     return reported;
+  }
+
+  onHostsChange(listener: (hosts: ReportedHost[]) => void): () => void {
+    this.hostListeners.add(listener);
+    return () => this.hostListeners.delete(listener);
   }
 
   listHosts(): ReportedHost[] {

@@ -48,6 +48,10 @@ export class MeshManager implements MeshOperations {
     }, 'delete');
   }
 
+  current(): Mesh {
+    return this.store.current();
+  }
+
   list(kind: Kind): Resource[] {
     return listResources(this.store.current(), kind);
   }

@@ -23,6 +23,8 @@ export const EndpointSchema = strictObject({
   weight: z.number().int().min(1, 'weights are 1-128').max(128, 'weights are 1-128').optional(),
   /** The overlay Network the endpoint (a pod) is attached to; its address is in that network's CIDR. */
   network: Name.optional(),
+  /** The pod's port on its host's br-int (set by the agent): where local delivery sends. */
+  ofport: z.number().int().min(1).max(0xfeff).optional(),
   mac: z.string().refine(isCanonicalUnicastMac, 'expected a unicast MAC such as 0a:58:0a:f4:00:05 (lowercase, colons)').optional(),
 }).superRefine((ep, ctx) => {
   if (!ep.service && !ep.network) ctx.addIssue({ code: 'custom', path: ['service'], message: 'an endpoint needs a service (with a port), a network, or both' });
