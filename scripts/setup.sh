@@ -6,14 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(iproute2)
+# ethtool: the agent turns off checksum offload on pod interfaces (userspace conntrack).
+packages=(iproute2 ethtool)
 if [[ "${1:-}" == "--test" ]]; then
   # gRPC C-core with its built-in xDS resolver: the second, independent xDS client.
   # Open vSwitch (userspace datapath, one instance per simulated host in a netns).
   # iptables (nft and legacy) and nftables for the sidecar's transparent redirect;
   # openssl for the webhook's throwaway certificates; dig (dnsutils) for the registry's DNS;
-  # Redis for the cluster IPAM's shared backend.
+  # Redis for the cluster IPAM's shared backend; podman (with runc and busybox for a local
+  # image) as the real CNI runtime.
   packages+=(python3-grpcio openvswitch-switch iptables nftables openssl dnsutils redis-server)
+  packages+=(podman containernetworking-plugins runc busybox-static)
 fi
 
 missing=()

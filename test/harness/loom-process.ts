@@ -15,6 +15,8 @@ export interface LoomUp {
   /** The embedded registry's Consul-compatible HTTP API (a URL) and DNS (host:port). */
   consulApi: string;
   dns: string;
+  /** Where the OpenFlow controller listens (`tcp:…`). */
+  openflow: string[];
   dataDir: string;
   process: ChildProcess;
   stop(): Promise<void>;
@@ -22,7 +24,8 @@ export interface LoomUp {
 
 /** Starts `loom up` on free ports and waits for its "Loom is up" line. */
 export async function startLoomUp(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loom-'))): Promise<LoomUp> {
-  const child = spawn(process.execPath, [LOOM_BIN, 'up', '--xds', '127.0.0.1:0', '--api', '127.0.0.1:0', '--consul-api', '127.0.0.1:0', '--dns', '127.0.0.1:0', '--data-dir', dataDir], {
+  const args = ['up', '--xds', '127.0.0.1:0', '--api', '127.0.0.1:0', '--consul-api', '127.0.0.1:0', '--dns', '127.0.0.1:0', '--openflow', 'tcp:127.0.0.1:0', '--data-dir', dataDir];
+  const child = spawn(process.execPath, [LOOM_BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOOM_LOG_LEVEL: 'warn' },
   });
@@ -40,13 +43,14 @@ export async function startLoomUp(dataDir = fs.mkdtempSync(path.join(os.tmpdir()
     });
     child.once('exit', (code) => reject(new Error(`loom up exited with ${code}:\n${stderr}`)));
   });
-  const m = /^Loom is up: xDS (\S+), API (\S+), Consul API (\S+), DNS (\S+)$/.exec(line);
+  const m = /^Loom is up: xDS (\S+), API (\S+), Consul API (\S+), DNS (\S+), OpenFlow (.+)$/.exec(line);
   if (!m) throw new Error(`unexpected first line from loom up: ${line}`);
   return {
     xds: m[1],
     api: m[2],
     consulApi: m[3],
     dns: m[4],
+    openflow: m[5].split(' '),
     dataDir,
     process: child,
     stop: () =>
