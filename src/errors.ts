@@ -50,6 +50,21 @@ export class NotFoundError extends LoomError {
   }
 }
 
+/** Codes of address (IPAM) errors on the API; the CNI plugin maps each to its own code. */
+export type AddressErrorCode = 'pool-exhausted' | 'address-in-use' | 'address-mismatch' | 'pool-in-use' | 'invalid-address' | 'invalid-request' | 'unknown-network';
+
+/** An address could not be given or taken back; `status` is the HTTP status the API answers with. */
+export class AddressError extends LoomError {
+  constructor(
+    message: string,
+    readonly code: AddressErrorCode,
+    readonly status: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export function describeCause(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

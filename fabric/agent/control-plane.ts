@@ -1,4 +1,5 @@
 import { LoomError } from '../../src/errors';
+import type { AddressAllocation } from '../../src/api/fabric-operations';
 import type { HostStatus } from '../../src/model/host';
 
 /**
@@ -22,16 +23,6 @@ export class ControlPlaneError extends LoomError {
 /** The control plane could not be reached or did not answer in time; it is safe to try again. */
 export class ControlPlaneUnreachableError extends LoomError {}
 
-export interface AddressAllocation {
-  network: string;
-  owner: string;
-  ip: string;
-  prefixLength: number;
-  mac: string;
-  host: string;
-  gateway?: string;
-  mtu: number;
-}
 
 /** The pod's record in the mesh: an Endpoint without service or port. */
 export interface PodEndpoint {

@@ -10,7 +10,7 @@ export { type AgentServer, serveCniSocket, SocketInUseError } from './agent-serv
 export { CniService, type CniServiceDeps } from './cni-service';
 export { toCniError } from './cni-errors-map';
 export { CommandError, type Commands, localCommands } from './commands';
-export { type AddressAllocation, ControlPlaneClient, ControlPlaneError, ControlPlaneUnreachableError, type PodEndpoint } from './control-plane';
+export { ControlPlaneClient, ControlPlaneError, ControlPlaneUnreachableError, type PodEndpoint } from './control-plane';
 export { endpointName, sanitizeName } from './endpoint-name';
 export { type HostMemory, type HostSetup, setUpHost, stableDatapathId } from './host-setup';
 export { countOffloadedFlows, findVswitchdControl } from './offload-stats';

@@ -1,9 +1,8 @@
 import Fastify from 'fastify';
 import type { Registry } from 'prom-client';
-import { InvalidInputError, NotFoundError, formatProblem } from '../errors';
+import { AddressError, InvalidInputError, NotFoundError, formatProblem } from '../errors';
 import type { Logger } from '../log';
 import { KIND_NAMES, kindFromUserWord, type Kind } from '../model/kinds';
-import { AddressInUseError, AddressMismatchError, InvalidAddressError, InvalidRequestError, PoolExhaustedError, PoolInUseError, UnknownNetworkError } from '../../fabric/ipam';
 import type { FabricOperations } from './fabric-operations';
 import type { MeshOperations } from './mesh-operations';
 
@@ -20,7 +19,7 @@ import type { MeshOperations } from './mesh-operations';
  *   GET    /metrics                   Prometheus
  *   GET    /healthz
  * Errors are `{ "error": message, "problems": [...] }` with 400 (bad input) or 404, and
- * address errors `{ "error", "code" }` with the codes in ADDRESS_ERRORS.
+ * address errors `{ "error", "code" }` (AddressErrorCode).
  */
 export function buildRestApi(ops: MeshOperations, fabric: FabricOperations, metrics: Registry, log: Logger) {
   // Request logs are noise for a control plane; the API logs what it changes instead.
@@ -36,8 +35,7 @@ export function buildRestApi(ops: MeshOperations, fabric: FabricOperations, metr
       return reply.code(400).send({ error: err.message, problems: err.problems.map((p) => ({ ...p, text: formatProblem(p) })) });
     }
     if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
-    const address = ADDRESS_ERRORS.find(([type]) => err instanceof type);
-    if (address) return reply.code(address[1]).send({ error: (err as Error).message, code: address[2] });
+    if (err instanceof AddressError) return reply.code(err.status).send({ error: err.message, code: err.code });
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status < 500) return reply.code(status).send({ error: (err as Error).message });
     log.error({ err }, 'API request failed');
@@ -92,17 +90,6 @@ export function buildRestApi(ops: MeshOperations, fabric: FabricOperations, metr
 
   return app;
 }
-
-/** IPAM errors as HTTP: status and a code the CNI plugin maps to its own error codes. */
-const ADDRESS_ERRORS: [new (...args: never[]) => Error, number, string][] = [
-  [PoolExhaustedError, 409, 'pool-exhausted'],
-  [AddressInUseError, 409, 'address-in-use'],
-  [AddressMismatchError, 409, 'address-mismatch'],
-  [PoolInUseError, 409, 'pool-in-use'],
-  [InvalidAddressError, 400, 'invalid-address'],
-  [InvalidRequestError, 400, 'invalid-request'],
-  [UnknownNetworkError, 404, 'unknown-network'],
-];
 
 function jsonBody(body: string | undefined, what: string): Record<string, unknown> {
   try {

@@ -1,10 +1,19 @@
 import type { AddressAllocation, FabricOperations } from '../api/fabric-operations';
-import { InvalidInputError } from '../errors';
+import { AddressError, InvalidInputError, type AddressErrorCode } from '../errors';
 import type { Logger } from '../log';
 import { HostStatusSchema, type ReportedHost } from '../model/host';
 import type { Mesh } from '../model/mesh';
 import type { Network } from '../model/network';
-import { UnknownNetworkError, type Ipam } from '../../fabric/ipam';
+import {
+  AddressInUseError,
+  AddressMismatchError,
+  InvalidAddressError,
+  InvalidRequestError,
+  PoolExhaustedError,
+  PoolInUseError,
+  UnknownNetworkError,
+  type Ipam,
+} from '../../fabric/ipam';
 
 /** Pod MTU when a network does not say: a 1500-byte underlay less the 50 bytes of VXLAN. */
 export const DEFAULT_POD_MTU = 1450;
@@ -36,10 +45,12 @@ export class FabricState implements FabricOperations {
 
   /** Defines a pool for every Network (idempotent; the IPAM refuses to reshape a pool in use). */
   async syncNetworks(mesh: Mesh): Promise<void> {
-    for (const net of Object.values(mesh.networks)) {
-      if (this.networks[net.name] === net) continue;
-      await this.ipam.definePool({ network: net.name, cidr: net.cidr, gateway: net.gateway });
-    }
+    await addressErrors(async () => {
+      for (const net of Object.values(mesh.networks)) {
+        if (this.networks[net.name] === net) continue;
+        await this.ipam.definePool({ network: net.name, cidr: net.cidr, gateway: net.gateway });
+      }
+    });
     this.networks = mesh.networks;
   }
 
@@ -69,15 +80,19 @@ export class FabricState implements FabricOperations {
   }
 
   async allocate(network: string, request: { owner: string; host: string; ip?: string; mac?: string }): Promise<AddressAllocation> {
-    const net = this.network(network);
-    const allocation = await this.ipam.allocate({ network, ...request });
-    return { ...allocation, mtu: net.mtu ?? DEFAULT_POD_MTU };
+    return addressErrors(async () => {
+      const net = this.network(network);
+      const allocation = await this.ipam.allocate({ network, ...request });
+      return { ...allocation, mtu: net.mtu ?? DEFAULT_POD_MTU };
+    });
   }
 
   async release(network: string, owner: string, host?: string): Promise<AddressAllocation | undefined> {
-    const net = this.network(network);
-    const released = await this.ipam.release(network, owner, { host });
-    return released && { ...released, mtu: net.mtu ?? DEFAULT_POD_MTU };
+    return addressErrors(async () => {
+      const net = this.network(network);
+      const released = await this.ipam.release(network, owner, { host });
+      return released && { ...released, mtu: net.mtu ?? DEFAULT_POD_MTU };
+    });
   }
 
   close(): Promise<void> {
@@ -88,5 +103,26 @@ export class FabricState implements FabricOperations {
     const net = this.networks[name];
     if (!net) throw new UnknownNetworkError(name);
     return net;
+  }
+}
+
+/** IPAM errors as the API's address errors: an HTTP status and a code the CNI plugin maps. */
+const ADDRESS_ERRORS: [new (...args: never[]) => Error, number, AddressErrorCode][] = [
+  [PoolExhaustedError, 409, 'pool-exhausted'],
+  [AddressInUseError, 409, 'address-in-use'],
+  [AddressMismatchError, 409, 'address-mismatch'],
+  [PoolInUseError, 409, 'pool-in-use'],
+  [InvalidAddressError, 400, 'invalid-address'],
+  [InvalidRequestError, 400, 'invalid-request'],
+  [UnknownNetworkError, 404, 'unknown-network'],
+];
+
+async function addressErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const known = ADDRESS_ERRORS.find(([type]) => err instanceof type);
+    if (!known) throw err;
+    throw new AddressError((err as Error).message, known[2], known[1], { cause: err });
   }
 }

@@ -67,6 +67,12 @@ describe('fabric API: hosts and addresses', () => {
     expect((await call('POST', '/v1/networks/pods/allocations', { owner: 'p7', host: 'host-a' })).status).toBe(200);
   });
 
+  it('refuses to reshape a network whose pool is in use, changing nothing', async () => {
+    const res = await call('POST', '/v1/apply', NETWORK.replace('10.244.0.0/29', '10.245.0.0/29').replace('gateway: 10.244.0.1', 'gateway: 10.245.0.1'));
+    expect(res).toMatchObject({ status: 409, body: { code: 'pool-in-use' } });
+    expect(((await call('GET', '/v1/networks/pods')).body as { cidr: string }).cidr).toBe('10.244.0.0/29');
+  });
+
   it('re-seeds addresses from pod endpoints after a restart', async () => {
     const pod = 'kind: Endpoint\nname: db-1\nnetwork: pods\naddress: 10.244.0.3\nmac: 0a:58:0a:f4:00:03\nhost: host-a\n';
     await call('DELETE', '/v1/networks/pods/allocations/p3');
