@@ -6,16 +6,19 @@ import type { HostView, NetworkView } from './view';
 
 /**
  * The model and the agents' host reports, seen from one host: the pipeline's input.
- * Pure. A host that has not reported its tunnel port yet has no view (no flows).
+ * Pure. A host that has not reported its tunnel port yet has no view (no flows), and
+ * endpoints on hosts that have not reported are left out until their host does: there
+ * is no tunnel to send to them yet.
  */
 export function hostViewFromMesh(mesh: Mesh, hosts: readonly ReportedHost[], hostName: string): HostView | undefined {
   const self = hosts.find((h) => h.name === hostName);
   if (!self?.tunnelOfport) return undefined;
+  const reported = new Set(hosts.map((h) => h.name));
   return {
     host: { name: self.name, underlayIp: self.underlayIp, tunnelOfport: self.tunnelOfport },
     networks: networkViews(mesh),
     endpoints: Object.values(mesh.endpoints)
-      .filter((ep) => ep.network && ep.mac && ep.host && (ep.host !== hostName || ep.ofport !== undefined))
+      .filter((ep) => ep.network && ep.mac && ep.host && reported.has(ep.host) && (ep.host !== hostName || ep.ofport !== undefined))
       .map((ep) => ({ name: ep.name, network: ep.network!, ip: ep.address, mac: ep.mac!, host: ep.host!, ...(ep.host === hostName ? { ofport: ep.ofport } : {}) })),
     hosts: hosts.map((h) => ({ name: h.name, underlayIp: h.underlayIp })),
   };

@@ -1,3 +1,4 @@
+import { describeCause } from '../errors';
 import type { Logger } from '../log';
 import type { ReportedHost } from '../model/host';
 import type { Mesh } from '../model/mesh';
@@ -27,7 +28,7 @@ export class FabricController {
   }
 
   static async start(addresses: readonly string[], mesh: Mesh, log: Logger): Promise<FabricController> {
-    const server = await ControllerServer.listen([...addresses]);
+    const server = await ControllerServer.listen([...addresses], { log });
     const sync = new FlowSync(server, { owner: OVERLAY_OWNER, log });
     log.info({ openflow: server.addresses }, 'OpenFlow controller listening');
     return new FabricController(server, sync, mesh, log);
@@ -52,14 +53,22 @@ export class FabricController {
     await this.server.close();
   }
 
+  /**
+   * Runs inside the state store's change notification: whatever goes wrong for one host
+   * is logged for that host and must not stop the others, nor the change itself.
+   */
   private reconcile(): void {
     for (const host of this.hosts) {
       if (!host.datapathId) continue;
-      const view = hostViewFromMesh(this.mesh, this.hosts, host.name);
-      if (!view) continue;
-      const dpid = BigInt(`0x${host.datapathId}`);
-      // Resolves when the switch holds the flows; a switch that is not connected yet gets them when it connects.
-      this.sync.setFlows(dpid, hostFlows(view)).catch((err: unknown) => this.log.error({ err, host: host.name }, 'flows for host refused'));
+      try {
+        const view = hostViewFromMesh(this.mesh, this.hosts, host.name);
+        if (!view) continue;
+        const dpid = BigInt(`0x${host.datapathId}`);
+        // Resolves when the switch holds the flows; a switch that is not connected yet gets them when it connects.
+        this.sync.setFlows(dpid, hostFlows(view)).catch((err: unknown) => this.log.error({ err: describeCause(err), host: host.name }, 'flows for host refused'));
+      } catch (err) {
+        this.log.error({ err: describeCause(err), host: host.name }, 'cannot compute flows for host; its flows stay as they were');
+      }
     }
   }
 }

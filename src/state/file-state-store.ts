@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { LoomError } from '../errors';
+import { LoomError, describeCause } from '../errors';
+import { rootLogger } from '../log';
 import { EndpointSchema } from '../model/endpoint';
 import { NetworkSchema } from '../model/network';
 import { checkReferences, emptyMesh, type Mesh } from '../model/mesh';
@@ -76,7 +77,15 @@ export class FileStateStore implements StateStore {
     await fs.rename(tmp, this.file);
     this.mesh = mesh;
     this.rev = revision;
-    for (const listener of this.listeners) listener(mesh, revision);
+    // The change is saved: a listener that fails must not make it look refused, nor keep
+    // the others from hearing of it.
+    for (const listener of this.listeners) {
+      try {
+        listener(mesh, revision);
+      } catch (err) {
+        rootLogger.error({ err: describeCause(err), revision }, 'a state change listener failed');
+      }
+    }
   }
 
   onChange(listener: (mesh: Mesh, revision: number) => void): () => void {

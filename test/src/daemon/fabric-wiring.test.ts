@@ -78,6 +78,15 @@ describe('loom up programs OVS through its OpenFlow controller', () => {
     await eventually(() => ping('pa', '10.61.0.3'), 'pb back');
   });
 
+  it('accepts an endpoint on a host that has not reported yet, and keeps programming the others', async () => {
+    await api('POST', '/v1/apply', 'kind: Endpoint\nname: pz\nnetwork: pods\naddress: 10.61.0.9\nmac: 0a:58:0a:3d:00:09\nhost: not-yet\n');
+    await api('DELETE', '/v1/endpoints/pb');
+    await eventually(async () => !(await ping('pa', '10.61.0.3')), 'pb cut off after the pz apply');
+    expect(await bridge.dumpFlows()).toBe(await expectedFlows());
+    await api('POST', '/v1/apply', `kind: Endpoint\nname: pb\nnetwork: pods\naddress: 10.61.0.3\nmac: 0a:58:0a:3d:00:03\nhost: host-a\nofport: 2\n`);
+    await eventually(() => ping('pa', '10.61.0.3'), 'pb back');
+  });
+
   it('restores the flow table after an ovs-vswitchd restart', async () => {
     await bridge.host.restartVswitchd();
     await eventually(() => ping('pa', '10.61.0.3'), 'connectivity after restart', 10_000);
