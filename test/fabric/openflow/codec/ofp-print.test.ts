@@ -1,15 +1,15 @@
 import { decode, encode } from '../../../../fabric/openflow/codec';
 import { OFP_PRINT_CASES } from './ofp-print-cases';
-import { haveOvsOfctl, ofpPrint } from './ovs-tools';
+import { requireOvsOfctl, ofpPrint } from './ovs-tools';
 
 /**
  * What our encoder produces is what OVS understands: OVS's own decoder prints each
  * encoding as the expected text. Needs ovs-ofctl (scripts/setup.sh --test installs it).
  */
 
-const withOvs = haveOvsOfctl() ? describe : describe.skip;
+beforeAll(requireOvsOfctl);
 
-withOvs('encode → ovs-ofctl ofp-print', () => {
+describe('encode → ovs-ofctl ofp-print', () => {
   it.each(OFP_PRINT_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     expect(await ofpPrint(encode(c.value))).toBe(c.ofpPrint);
   });
