@@ -16,6 +16,7 @@ export { flowHash } from './flow-hash';
 export { RoleManager } from './role';
 export { MemoryElection, MemoryElectionGroup, type LeaderElection } from './leader-election';
 export { LeaseFileElection, type LeaseFileElectionOptions } from './lease-file-election';
+export { RedisLeaseElection, type RedisLeaseElectionOptions } from './redis-lease-election';
 export { formatListenAddress, ListenAddressError, parseListenAddress, type ListenAddress } from './listen-address';
 export { describeFlow, describeMessage } from './describe';
 export type { Outgoing, OutgoingBundleAdd, OutgoingRequest, ReplyTo, RequestType } from './outgoing';
