@@ -6,10 +6,9 @@ import type { ReportedHost } from '../../src/model/host';
 import { parsePingResult, type PingResult } from './cluster-ping';
 import { trackProcess, type PodProcess } from './cluster-process';
 import { createUnderlay, UNDERLAY_NIC, type Underlay } from './cluster-underlay';
-import { assertPluginBuilt, invokePlugin } from './cluster-cni';
 import { CommandError } from './netns';
 import { startOvsHost, type OvsHost } from './ovs-host';
-import { type CniOutcome, Pod, startControlPlane, type ControlPlane } from './pod';
+import { assertPluginBuilt, invokeCni, type CniOutcome, Pod, startControlPlane, type ControlPlane } from './pod';
 
 /**
  * A whole Loom cluster on one machine, for end-to-end tests of the overlay (and of what
@@ -25,7 +24,7 @@ import { type CniOutcome, Pod, startControlPlane, type ControlPlane } from './po
  * - an underlay: a Linux bridge in a namespace of its own, one veth per host
  *   (`cluster-underlay.ts`), addresses `<underlay>.1`, `.2`, … in host order;
  * - pods attached and detached by the real plugin (`node bin/loom-cni.js`, compiled: run
- *   `npx tsc -p .` first; `cluster-cni.ts`), each in a namespace of its own;
+ *   `npx tsc -p .` first; `invokeCni` of pod.ts), each in a namespace of its own;
  * - helpers: `cluster-traffic.ts` (a listener that answers with its pod's name, TCP
  *   transfers checked with SHA-256, continuous pings), `cluster-ping.ts` (ping output).
  *
@@ -274,7 +273,7 @@ class ClusterInstance implements Cluster {
   async addPod(host: string, network: string, name: string, options: AddPodOptions = {}): Promise<ClusterPod> {
     const ns = await Pod.create(name);
     try {
-      const outcome = await invokePlugin({ command: 'ADD', containerId: ns.containerId, netns: ns.path, args: this.cniArgs(name, options), config: this.cniConfig(host, network) });
+      const outcome = await invokeCni({ command: 'ADD', containerId: ns.containerId, netns: ns.path, args: this.cniArgs(name, options), config: this.cniConfig(host, network) });
       const result = outcome.exitCode === 0 ? outcome.json : undefined;
       if (!result) throw new Error(`CNI ADD of pod ${name} to ${network} on ${host} failed: ${describeOutcome(outcome)}`);
       const ips = result.ips as { address: string }[];
@@ -304,7 +303,7 @@ class ClusterInstance implements Cluster {
     const i = this.attached.findIndex((a) => a.pod === pod);
     if (i < 0) throw new Error(`pod ${pod.name} on ${pod.host} is not attached`);
     const config = { ...this.cniConfig(pod.host, pod.network), prevResult: pod.result };
-    const outcome = await invokePlugin({ command: 'DEL', containerId: pod.containerId, netns: pod.netnsPath, args: this.cniArgs(pod.name, {}), config });
+    const outcome = await invokeCni({ command: 'DEL', containerId: pod.containerId, netns: pod.netnsPath, args: this.cniArgs(pod.name, {}), config });
     if (outcome.exitCode !== 0) throw new Error(`CNI DEL of pod ${pod.name} on ${pod.host} failed: ${describeOutcome(outcome)}`);
     const [{ ns }] = this.attached.splice(i, 1);
     await ns.delete();

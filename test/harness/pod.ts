@@ -27,8 +27,17 @@ import { startOvsHost, type OvsHost } from './ovs-host';
  * (ovs-ofctl, the same `hostFlows` the controller uses).
  */
 
-export const LOOM_CNI = path.resolve(__dirname, '../../bin/loom-cni.js');
-const BUILT_PLUGIN = path.resolve(__dirname, '../../dist/fabric/cni/main.js');
+/** The repository, found from wherever this file runs: the sources under jest, or dist/ (the benchmarks). */
+function repoRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'bin', 'loom-cni.js')) && fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no bin/loom-cni.js above ${__dirname}`);
+  }
+}
+
+const ROOT = repoRoot();
+export const LOOM_CNI = path.join(ROOT, 'bin', 'loom-cni.js');
+const BUILT_PLUGIN = path.join(ROOT, 'dist', 'fabric', 'cni', 'main.js');
 
 export function assertPluginBuilt(): void {
   if (!fs.existsSync(BUILT_PLUGIN)) throw new Error(`${BUILT_PLUGIN} is missing: the CNI tests run the compiled plugin; run \`npx tsc -p .\` first`);
