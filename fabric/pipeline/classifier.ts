@@ -22,7 +22,7 @@ export function classifierFlows(plan: HostPlan): PipelineFlow[] {
       .match({ inPort: plan.host.tunnelOfport, tunId: BigInt(n.vni) })
       .loadReg(NetworkId, n.id)
       .loadReg(PacketSource, Source.Tunnel)
-      .goto('L2Forwarding')
+      .goto('Conntrack')
       .build(Feature.Overlay),
   );
   return [...fromPods, ...fromTunnel, flow('Classifier', 0).build(Feature.Overlay)];

@@ -10,6 +10,7 @@ import { tableId, tableName, type TableName } from './tables';
  */
 export const Feature = {
   Overlay: 'overlay',
+  Conntrack: 'conntrack',
   ServiceLB: 'service-lb',
   EgressSecurity: 'egress-security',
   IngressSecurity: 'ingress-security',

@@ -1,4 +1,4 @@
-import { FIELDS, Port, type Action, type FieldName, type Match, type Subfield } from '../openflow/codec';
+import { CtFlags, CtState, FIELDS, IpProto, NatFlags, Port, type Action, type FieldName, type Match, type Subfield } from '../openflow/codec';
 import type { PipelineFlow } from './flow';
 import type { RegName } from './registers';
 import { tableName } from './tables';
@@ -60,7 +60,24 @@ function port(p: number): string {
 }
 
 const ETH_TYPE_NAMES: Record<number, string> = { 0x0800: 'ip', 0x0806: 'arp', 0x8035: 'rarp', 0x86dd: 'ipv6' };
-const SUPPORTED_MATCH = new Set<string>(['ethType', 'tunId', 'tunSrc', 'tunDst', 'metadata', 'inPort', 'ethSrc', 'ethDst', 'ipv4Src', 'ipv4Dst', 'ipProto', 'arpOp', 'arpSpa', 'arpTpa', 'arpSha', 'arpTha']);
+const SUPPORTED_MATCH = new Set<string>([
+  'conjId', 'ctState', 'ethType', 'tunId', 'tunSrc', 'tunDst', 'metadata', 'inPort', 'ethSrc', 'ethDst', 'ipv4Src', 'ipv4Dst', 'ipProto',
+  'tcpSrc', 'tcpDst', 'udpSrc', 'udpDst', 'icmpv4Type', 'icmpv4Code', 'arpOp', 'arpSpa', 'arpTpa', 'arpSha', 'arpTha',
+]);
+/** Protocols OVS names instead of printing `ip,nw_proto=N`. */
+const IP_PROTO_NAMES: Record<number, string> = { [IpProto.ICMP]: 'icmp', [IpProto.TCP]: 'tcp', [IpProto.UDP]: 'udp' };
+const CT_STATE_BITS = Object.entries(CtState) as [string, number][];
+
+/** `+new+trk`, `-new+est`: every bit in the mask, in bit order. */
+function ctState(v: number | { value: number; mask: number }): string {
+  const { value, mask } = typeof v === 'number' ? { value: v, mask: 0xffffffff } : v;
+  return CT_STATE_BITS.filter(([, bit]) => (mask & bit) !== 0).map(([name, bit]) => `${(value & bit) !== 0 ? '+' : '-'}${name}`).join('');
+}
+
+/** Transport ports print in decimal, masked ones in hex. */
+function tpPort(v: number | { value: number; mask: number } | undefined): string | undefined {
+  return v === undefined ? undefined : typeof v === 'number' ? String(v) : masked(v);
+}
 const REGS = Array.from({ length: 16 }, (_, i) => `reg${i}` as RegName);
 
 /** In OVS's printing order (match_format). */
@@ -70,8 +87,11 @@ function formatMatch(m: Match): string {
   }
   const out: string[] = [];
   const put = (name: string, value: string | undefined) => value !== undefined && out.push(`${name}=${value}`);
-  const typeName = m.ethType === undefined ? undefined : ETH_TYPE_NAMES[m.ethType];
+  const protoName = m.ethType === 0x0800 && m.ipProto !== undefined ? IP_PROTO_NAMES[m.ipProto] : undefined;
+  const typeName = protoName ?? (m.ethType === undefined ? undefined : ETH_TYPE_NAMES[m.ethType]);
   const isArp = m.ethType === 0x0806 || m.ethType === 0x8035;
+  if (m.conjId !== undefined) put('conj_id', String(m.conjId));
+  if (m.ctState !== undefined) put('ct_state', ctState(m.ctState));
   if (typeName) out.push(typeName);
   for (const reg of REGS) {
     const v = m[reg];
@@ -88,7 +108,11 @@ function formatMatch(m: Match): string {
   put(isArp ? 'arp_spa' : 'nw_src', isArp ? m.arpSpa : m.ipv4Src);
   put(isArp ? 'arp_tpa' : 'nw_dst', isArp ? m.arpTpa : m.ipv4Dst);
   if (isArp && m.arpOp !== undefined) put('arp_op', String(m.arpOp));
-  if (!isArp && m.ipProto !== undefined) put('nw_proto', String(m.ipProto));
+  if (!isArp && m.ipProto !== undefined && !protoName) put('nw_proto', String(m.ipProto));
+  put('tp_src', tpPort(m.tcpSrc ?? m.udpSrc));
+  put('tp_dst', tpPort(m.tcpDst ?? m.udpDst));
+  if (m.icmpv4Type !== undefined) put('icmp_type', String(m.icmpv4Type));
+  if (m.icmpv4Code !== undefined) put('icmp_code', String(m.icmpv4Code));
   if (isArp) {
     put('arp_sha', m.arpSha);
     put('arp_tha', m.arpTha);
@@ -101,7 +125,7 @@ function formatInstructions(instructions: Flow['instructions'], names: boolean):
   for (const ins of instructions) {
     switch (ins.type) {
       case 'apply_actions':
-        out.push(...ins.actions.map(formatAction));
+        out.push(...ins.actions.map((a) => formatAction(a, names)));
         break;
       case 'goto_table':
         out.push(`goto_table:${table(ins.tableId, names)}`);
@@ -149,8 +173,26 @@ function subfield(sf: Subfield): string {
   return sf.nbits === 1 ? `${name}[${sf.ofs}]` : `${name}[${sf.ofs}..${sf.ofs + sf.nbits - 1}]`;
 }
 
-function formatAction(a: Action): string {
+function formatAction(a: Action, names: boolean): string {
   switch (a.type) {
+    case 'group':
+      return `group:${a.groupId}`;
+    case 'conjunction':
+      return `conjunction(${a.id},${a.clause}/${a.nClauses})`;
+    case 'ct': {
+      const flags = a.flags ?? 0;
+      if ((flags & ~CtFlags.COMMIT) !== 0 || (a.alg ?? 0) !== 0) throw new RangeError('formatFlow: ct with flags other than commit, or with alg, is not supported');
+      const zone = a.zone === undefined || a.zone === 0 ? undefined : typeof a.zone === 'number' ? String(a.zone) : subfield(a.zone);
+      const parts = [(flags & CtFlags.COMMIT) !== 0 ? 'commit' : undefined, a.recircTable === undefined ? undefined : `table=${table(a.recircTable, names)}`, zone && `zone=${zone}`, ...(a.actions ?? []).map((x) => formatAction(x, names))];
+      return `ct(${parts.filter(Boolean).join(',')})`;
+    }
+    case 'nat': {
+      const flags = a.flags ?? 0;
+      const side = (flags & NatFlags.SRC) !== 0 ? 'src' : (flags & NatFlags.DST) !== 0 ? 'dst' : undefined;
+      if (side === undefined) return 'nat';
+      if (a.ipMin === undefined || a.ipMax !== undefined || a.protoMax !== undefined || (flags & ~(NatFlags.SRC | NatFlags.DST)) !== 0) throw new RangeError('formatFlow: only nat, nat(src=IP[:PORT]) and nat(dst=IP[:PORT]) are supported');
+      return `nat(${side}=${a.ipMin}${a.protoMin === undefined ? '' : `:${a.protoMin}`})`;
+    }
     case 'output':
       if (a.port === Port.CONTROLLER) return `CONTROLLER:${a.maxLen ?? 0xffff}`;
       return a.port === Port.IN_PORT || a.port === Port.LOCAL ? port(a.port) : `output:${port(a.port)}`;

@@ -1,5 +1,6 @@
 import { arpResponderFlows } from './arp-responder';
 import { classifierFlows } from './classifier';
+import { conntrackFlows } from './conntrack';
 import { extensionPointFlows } from './extension-points';
 import type { PipelineFlow } from './flow';
 import { planHost } from './host-plan';
@@ -14,7 +15,7 @@ import type { HostView } from './view';
  * view is not valid. Installing them is the controller's flow sync's job.
  *
  * Count, with L endpoints here, R endpoints elsewhere in the networks present here, N such
- * networks and G of them with a gateway: 6L + 2R + N + G + 12 — linear in endpoints.
+ * networks and G of them with a gateway: 6L + 2R + N + G + 20 — linear in endpoints.
  */
 export function hostFlows(view: HostView): PipelineFlow[] {
   const plan = planHost(view);
@@ -22,6 +23,7 @@ export function hostFlows(view: HostView): PipelineFlow[] {
     ...classifierFlows(plan),
     ...spoofGuardFlows(plan),
     ...arpResponderFlows(plan),
+    ...conntrackFlows(),
     ...extensionPointFlows(),
     ...l2ForwardingFlows(plan),
     ...outputFlows(plan),

@@ -14,6 +14,7 @@ export { hostViewFromMesh } from './mesh-view';
 export { classifierFlows } from './classifier';
 export { spoofGuardFlows } from './spoof-guard';
 export { arpResponderFlows } from './arp-responder';
+export { conntrackFlows } from './conntrack';
 export { extensionPointFlows } from './extension-points';
 export { l2ForwardingFlows } from './l2-forwarding';
 export { outputFlows } from './output';

@@ -9,8 +9,8 @@ import { NetworkId, PacketSource, Source, TargetOfport } from './registers';
  *
  * - An endpoint here: its port becomes TargetOfport, then IngressSecurity.
  * - An endpoint elsewhere, for packets from a pod here: the tunnel's destination is its
- *   host's underlay IP and the key its network's VNI, then straight to Output (its own
- *   host applies ingress rules). Packets from the tunnel never go back into it.
+ *   host's underlay IP and the key its network's VNI, then past IngressSecurity (its own
+ *   host applies ingress rules) to ConntrackCommit, so this host knows the replies. Packets from the tunnel never go back into it.
  * - Unknown destinations from a pod go to the controller; from the tunnel they are dropped
  *   (the sending host only tunnels to endpoints it knows to be here).
  */
@@ -31,7 +31,7 @@ export function l2ForwardingFlows(plan: HostPlan): PipelineFlow[] {
       .setField({ field: 'tunDst', value: e.underlayIp })
       .setField({ field: 'tunId', value: BigInt(e.network.vni) })
       .loadReg(TargetOfport, plan.host.tunnelOfport)
-      .goto('Output')
+      .goto('ConntrackCommit')
       .build(Feature.Overlay),
   );
   return [

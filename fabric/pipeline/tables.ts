@@ -7,23 +7,34 @@
  *   Classifier       in_port (+ tun_id for the tunnel) → NetworkId and PacketSource in reg0
  *   SpoofGuard       a pod may send only from its own MAC and IP (IPv4 and ARP)
  *   ArpResponder     answers ARP requests for known IPs on the sender's own port
- *   ServiceLB        extension point: service load balancing (pass-through for now)
- *   EgressSecurity   extension point: security groups, egress rules (pass-through)
+ *   Conntrack        IPv4 through the connection tracker, in the network's zone, with NAT
+ *                    (established service connections are translated here, both ways)
+ *   ConntrackState   drops invalid packets; tunnel traffic skips to L2Forwarding
+ *   ServiceLB        new connections to a service VIP → a backend (select group, DNAT)
+ *   EgressSecurity   security groups, egress rules of the sending pod
+ *   L3Rewrite        a packet for the gateway MAC whose (translated) IP is a pod's → that pod's MAC
  *   L2Forwarding     destination MAC within the network → TargetOfport (+ tunnel fields)
- *   IngressSecurity  extension point: security groups, ingress rules (pass-through)
+ *   IngressSecurity  security groups, ingress rules of the receiving pod (here only)
+ *   ConntrackCommit  commits new connections that got this far, so replies are established
  *   Output           TargetOfport → output
  *
- * Traffic from a pod walks every table; traffic from the tunnel goes from Classifier
- * straight to L2Forwarding (the sending host already guarded, answered ARP and balanced).
+ * Traffic from a pod walks every table. Traffic from the tunnel is tracked too (a reply to
+ * a service connection is reverse-translated on the client's host), then goes from
+ * ConntrackState straight to L2Forwarding: the sending host already guarded, answered ARP,
+ * balanced and applied egress rules.
  */
 export const TABLES = [
   'Classifier',
   'SpoofGuard',
   'ArpResponder',
+  'Conntrack',
+  'ConntrackState',
   'ServiceLB',
   'EgressSecurity',
+  'L3Rewrite',
   'L2Forwarding',
   'IngressSecurity',
+  'ConntrackCommit',
   'Output',
 ] as const;
 

@@ -6,14 +6,11 @@ import { Feature, flow, formatFlow, loadReg, matchReg, NetworkId, PacketSource, 
 describe('tables', () => {
   test('ids are positions in pipeline order; the extension points sit where their features need them', () => {
     expect(TABLES.map((t) => [t, tableId(t)])).toEqual(TABLES.map((t, i) => [t, i]));
-    expect(tableName(3)).toBe('ServiceLB');
+    expect(tableName(3)).toBe('Conntrack');
     expect(tableName(TABLES.length)).toBeUndefined();
     const order = (t: (typeof TABLES)[number]) => tableId(t);
-    expect(order('SpoofGuard')).toBeLessThan(order('ServiceLB'));
-    expect(order('ServiceLB')).toBeLessThan(order('EgressSecurity'));
-    expect(order('EgressSecurity')).toBeLessThan(order('L2Forwarding'));
-    expect(order('L2Forwarding')).toBeLessThan(order('IngressSecurity'));
-    expect(order('IngressSecurity')).toBeLessThan(order('Output'));
+    const inOrder = ['SpoofGuard', 'Conntrack', 'ConntrackState', 'ServiceLB', 'EgressSecurity', 'L3Rewrite', 'L2Forwarding', 'IngressSecurity', 'ConntrackCommit', 'Output'] as const;
+    inOrder.slice(1).forEach((t, i) => expect(order(inOrder[i])).toBeLessThan(order(t)));
     expect(() => tableId('Nope' as never)).toThrow('unknown pipeline table "Nope"; tables are Classifier, SpoofGuard');
   });
 });
@@ -48,10 +45,10 @@ describe('flow builder', () => {
     const base = flow('L2Forwarding', 200).matchReg(NetworkId, 7);
     const a = base.match({ ethDst: '02:00:00:00:00:01' }).loadReg(TargetOfport, 1).goto('IngressSecurity').build(Feature.Overlay);
     const b = base.match({ ethDst: '02:00:00:00:00:02' }).output(5).build(Feature.Overlay);
-    expect(base.build(Feature.Overlay)).toEqual({ feature: 'overlay', tableId: 5, priority: 200, match: { reg0: { value: 7, mask: 0xffff } }, instructions: [] });
+    expect(base.build(Feature.Overlay)).toEqual({ feature: 'overlay', tableId: tableId('L2Forwarding'), priority: 200, match: { reg0: { value: 7, mask: 0xffff } }, instructions: [] });
     expect(a.instructions).toEqual([
       { type: 'apply_actions', actions: [{ type: 'reg_load', dst: { field: 'reg1', ofs: 0, nbits: 32 }, value: 1n }] },
-      { type: 'goto_table', tableId: 6 },
+      { type: 'goto_table', tableId: tableId('IngressSecurity') },
     ]);
     expect(b.match.ethDst).toBe('02:00:00:00:00:02');
     expect(b.instructions).toEqual([{ type: 'apply_actions', actions: [{ type: 'output', port: 5 }] }]);
@@ -68,7 +65,7 @@ describe('text format', () => {
   test('OVS’s spelling: zero without 0x, CONTROLLER with its length, reserved ports by name, no actions as drop', () => {
     const f = flow('Classifier', 5).match({ inPort: Port.LOCAL, ethType: 0x88cc }).matchReg(NetworkId, 0).loadReg(TargetOfport, 0).output(Port.CONTROLLER).goto('Output').build(Feature.Overlay);
     expect(formatFlow(f)).toBe('table=Classifier, priority=5,reg0=0/0xffff,in_port=LOCAL,dl_type=0x88cc actions=load:0->NXM_NX_REG1[],CONTROLLER:65535,goto_table:Output');
-    expect(formatFlow(f, { tableNames: false })).toBe('table=0, priority=5,reg0=0/0xffff,in_port=LOCAL,dl_type=0x88cc actions=load:0->NXM_NX_REG1[],CONTROLLER:65535,goto_table:7');
+    expect(formatFlow(f, { tableNames: false })).toBe('table=0, priority=5,reg0=0/0xffff,in_port=LOCAL,dl_type=0x88cc actions=load:0->NXM_NX_REG1[],CONTROLLER:65535,goto_table:11');
     expect(formatFlow(flow('Output', 0).build(Feature.Overlay))).toBe('table=Output, priority=0 actions=drop');
   });
 

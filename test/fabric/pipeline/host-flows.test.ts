@@ -63,30 +63,38 @@ describe('invariants of a flow set', () => {
     const owners = (table: string) => flows.filter((f) => f.tableId === tableId(table as never)).map((f) => f.feature);
     expect(owners('ServiceLB')).toEqual([Feature.ServiceLB]);
     expect(owners('EgressSecurity')).toEqual([Feature.EgressSecurity]);
+    expect(owners('L3Rewrite')).toEqual([Feature.ServiceLB]);
     expect(owners('IngressSecurity')).toEqual([Feature.IngressSecurity]);
-    expect(new Set(flows.filter((f) => !['ServiceLB', 'EgressSecurity', 'IngressSecurity'].includes(TABLES[f.tableId])).map((f) => f.feature))).toEqual(new Set([Feature.Overlay]));
+    const conntrack = ['Conntrack', 'ConntrackState', 'ConntrackCommit'];
+    expect(new Set(conntrack.flatMap(owners))).toEqual(new Set([Feature.Conntrack]));
+    const overlay = flows.filter((f) => ![...conntrack, 'ServiceLB', 'EgressSecurity', 'L3Rewrite', 'IngressSecurity'].includes(TABLES[f.tableId]));
+    expect(new Set(overlay.map((f) => f.feature))).toEqual(new Set([Feature.Overlay]));
   });
 });
 
 describe('flows grow linearly with endpoints', () => {
   const perTable = (flows: PipelineFlow[]) => Object.fromEntries(TABLES.map((t) => [t, flows.filter((f) => f.tableId === tableId(t)).length]));
 
-  test.each([10, 100, 1000])('%i endpoints on 5 hosts: 15 + 2.8·n flows on host A', (n) => {
+  test.each([10, 100, 1000])('%i endpoints on 5 hosts: 23 + 2.8·n flows on host A', (n) => {
     const flows = hostFlows(scaledView(n));
-    // Host A has L = n/5 endpoints, R = n - L elsewhere, both networks (N = 2), one gateway (G = 1): 6L + 2R + N + G + 12.
+    // Host A has L = n/5 endpoints, R = n - L elsewhere, both networks (N = 2), one gateway (G = 1): 6L + 2R + N + G + 20.
     const L = n / 5;
     const R = n - L;
     expect(perTable(flows)).toEqual({
       Classifier: L + 2 + 1,
       SpoofGuard: 2 * L + 1,
       ArpResponder: L + R + 1 + 3,
+      Conntrack: 2,
+      ConntrackState: 3,
       ServiceLB: 1,
       EgressSecurity: 1,
+      L3Rewrite: 1,
       L2Forwarding: L + R + 2,
       IngressSecurity: 1,
+      ConntrackCommit: 2,
       Output: L + 1 + 1,
     });
-    expect(flows.length).toBe(15 + (28 * n) / 10);
+    expect(flows.length).toBe(23 + (28 * n) / 10);
   });
 
   test('endpoints of a network with none on this host add nothing', () => {

@@ -27,7 +27,7 @@ export interface BridgeOptions {
 
 /** The last lines of `ofproto/trace`, with datapath port numbers replaced by port names where they are outputs. */
 export interface Trace {
-  /** `Datapath actions:`, top-level outputs by port name: `a-blue2`, `set(…),a-blue`, `drop`. */
+  /** The last `Datapath actions:` without conntrack's, top-level outputs by port name: `a-blue2`, `set(…),a-blue`, `drop`. */
   actions: string;
   /** The whole trace, for failure messages. */
   text: string;
@@ -85,9 +85,11 @@ export async function startPipelineBridge(options: BridgeOptions): Promise<Pipel
       },
       async trace(flow) {
         const text = await host.appctl('ofproto/trace', BRIDGE, flow);
-        const m = /^Datapath actions: (.*)$/m.exec(text);
+        // A tracked packet recirculates: the trace goes on (as a new connection) and its last datapath actions are the outcome.
+        const m = [...text.matchAll(/^Datapath actions: (.*)$/gm)].at(-1);
         if (!m) throw new Error(`no datapath actions in the trace of ${flow}:\n${text}`);
         const actions = splitTopLevel(m[1])
+          .filter((a) => !a.startsWith('ct('))
           .map((a) => (/^\d+$/.test(a) ? (dpPorts.get(Number(a)) ?? a) : a))
           .join(',');
         return { actions, text };
