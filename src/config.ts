@@ -20,6 +20,12 @@ export type AddressSetting = keyof typeof ADDRESS_SETTINGS;
 /** The service registry: Loom's embedded Consul-compatible one, or a real Consul cluster. */
 export type RegistryConfig = { kind: 'embedded'; http: HostPort; dns: HostPort } | { kind: 'consul'; url: string; token?: string };
 
+/**
+ * Where the desired state lives: a file in the data dir (one control plane), or Redis
+ * (several control planes share the mesh, the IPAM and the controller lease).
+ */
+export type StateConfig = { kind: 'file' } | { kind: 'redis'; url: string };
+
 export interface DaemonConfig {
   xds: HostPort;
   api: HostPort;
@@ -28,6 +34,8 @@ export interface DaemonConfig {
   registry?: RegistryConfig;
   /** Where the OpenFlow controller listens (`tcp:HOST:PORT`, `unix:PATH`); absent: no controller. */
   openflow?: string[];
+  /** Absent: a file in dataDir. */
+  state?: StateConfig;
 }
 
 export const DEFAULT_OPENFLOW = 'tcp:127.0.0.1:6653';
@@ -48,7 +56,7 @@ export function formatHostPort(a: HostPort): string {
 }
 
 export function resolveDaemonConfig(
-  flags: Partial<Record<AddressSetting | 'dataDir' | 'consul', string>> & { openflow?: string[] },
+  flags: Partial<Record<AddressSetting | 'dataDir' | 'consul' | 'state', string>> & { openflow?: string[] },
   env: NodeJS.ProcessEnv = process.env,
 ): DaemonConfig {
   const address = (key: AddressSetting): HostPort => {
@@ -68,7 +76,15 @@ export function resolveDaemonConfig(
     // OVS in a network namespace cannot reach the root namespace's loopback: list a unix
     // socket in its run dir, or an address it can route to.
     openflow: flags.openflow ?? env.LOOM_OPENFLOW_ADDR?.split(',').map((a) => a.trim()).filter(Boolean) ?? [DEFAULT_OPENFLOW],
+    state: parseStateSetting(flags.state ?? env.LOOM_STATE, flags.state !== undefined ? '--state' : 'LOOM_STATE'),
   };
+}
+
+/** `file` (the default) or a Redis URL. */
+export function parseStateSetting(text: string | undefined, source: string): StateConfig {
+  if (text === undefined || text === '' || text === 'file') return { kind: 'file' };
+  if (/^rediss?:\/\/[^/\s]+(\/\d+)?$/.test(text)) return { kind: 'redis', url: text };
+  throw new InvalidInputError([{ source, message: `"${text}" is not a state backend; expected file, or a Redis URL such as redis://10.0.0.5:6379 or redis://10.0.0.5:6379/2` }]);
 }
 
 /** Where client commands (`apply`, `get`, …) find the REST API. */

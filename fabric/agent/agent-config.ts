@@ -18,7 +18,8 @@ export interface AgentConfig {
   /** OpenFlow controllers of br-int (`tcp:IP:PORT`, `unix:PATH`, …); at least one. */
   controllers: string[];
   /** The control plane's REST API, e.g. `http://10.0.0.1:7070`. */
-  apiUrl: string;
+  /** The control plane's REST API: one URL per control-plane instance (host reports go to each; other calls to the first that answers). */
+  apiUrls: string[];
   /** The unix socket the CNI plugin talks to. */
   socket: string;
   hwOffload: boolean;
@@ -42,7 +43,8 @@ export interface AgentFlags {
   underlayIp?: string;
   underlayIface?: string;
   controller?: string[];
-  api?: string;
+  /** One URL, or several (one per control-plane instance). */
+  api?: string | string[];
   socket?: string;
   hwOffload?: boolean;
   netns?: string;
@@ -95,8 +97,13 @@ export function parseAgentConfig(flags: AgentFlags): AgentConfig {
   }
   if (new Set(controllers).size !== controllers.length) problem('--controller', `targets repeat: ${controllers.join(', ')}`);
 
-  const apiUrl = required('--api', flags.api, 'http://10.0.0.1:7070').replace(/\/+$/, '');
-  if (apiUrl && !/^https?:\/\/[^/]+$/.test(apiUrl)) problem('--api', `"${flags.api}" is not the control plane's base URL, e.g. http://10.0.0.1:7070`);
+  const apis = typeof flags.api === 'string' ? [flags.api] : (flags.api ?? []);
+  if (apis.length === 0) required('--api', undefined, 'http://10.0.0.1:7070');
+  const apiUrls = apis.map((api) => api.replace(/\/+$/, ''));
+  for (const [i, url] of apiUrls.entries()) {
+    if (!/^https?:\/\/[^/]+$/.test(url)) problem('--api', `"${apis[i]}" is not the control plane's base URL, e.g. http://10.0.0.1:7070`);
+  }
+  if (new Set(apiUrls).size !== apiUrls.length) problem('--api', `URLs repeat: ${apiUrls.join(', ')}`);
 
   const socket = flags.socket ?? DEFAULT_AGENT_SOCKET;
   if (!path.isAbsolute(socket)) problem('--socket', `"${socket}" is not an absolute path (default ${DEFAULT_AGENT_SOCKET})`);
@@ -119,7 +126,7 @@ export function parseAgentConfig(flags: AgentFlags): AgentConfig {
     underlayPrefix: cidr!.prefixLength,
     underlayIface,
     controllers,
-    apiUrl,
+    apiUrls,
     socket,
     hwOffload: flags.hwOffload ?? false,
     ...(netns ? { netns } : {}),

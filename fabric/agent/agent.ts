@@ -68,7 +68,7 @@ class Agent implements RunningAgent {
     private readonly log: Logger,
   ) {
     this.cmds = localCommands(config.netns);
-    this.api = new ControlPlaneClient(config.apiUrl);
+    this.api = new ControlPlaneClient(config.apiUrls);
   }
 
   get setup(): HostSetup | undefined {

@@ -39,15 +39,31 @@ export interface PodEndpoint {
 
 const TIMEOUT_MS = 15_000;
 
+/**
+ * The control plane, as one or several instances (sharing their state in Redis). Each
+ * instance keeps the host reports it receives, so a report goes to every one; any other
+ * call goes to the instance that answered last, and on to the next while one cannot be
+ * reached — so CNI ADD keeps working when an instance dies.
+ */
 export class ControlPlaneClient {
-  constructor(
-    readonly baseUrl: string,
-    private readonly timeoutMs = TIMEOUT_MS,
-  ) {}
+  private readonly baseUrls: readonly string[];
+  /** Where calls go first: the instance that answered last. */
+  private preferred = 0;
 
-  reportHost(status: HostStatus): Promise<unknown> {
+  constructor(
+    baseUrls: string | readonly string[],
+    private readonly timeoutMs = TIMEOUT_MS,
+  ) {
+    this.baseUrls = typeof baseUrls === 'string' ? [baseUrls] : [...baseUrls];
+    if (this.baseUrls.length === 0) throw new RangeError('ControlPlaneClient needs at least one base URL');
+  }
+
+  /** Rejects with the first failure when some instance did not take the report (the others did). */
+  async reportHost(status: HostStatus): Promise<void> {
     const { name, ...report } = status;
-    return this.request('PUT', `/v1/hosts/${encodeURIComponent(name)}`, report);
+    const outcomes = await Promise.allSettled(this.baseUrls.map((url) => this.requestTo(url, 'PUT', `/v1/hosts/${encodeURIComponent(name)}`, report)));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   allocate(network: string, request: { owner: string; host: string; ip?: string; mac?: string }): Promise<AddressAllocation> {
@@ -86,9 +102,21 @@ export class ControlPlaneClient {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    for (let tried = 1; ; tried++) {
+      const url = this.baseUrls[this.preferred];
+      try {
+        return await this.requestTo<T>(url, method, path, body);
+      } catch (err) {
+        if (!(err instanceof ControlPlaneUnreachableError) || tried === this.baseUrls.length) throw err;
+        this.preferred = (this.preferred + 1) % this.baseUrls.length;
+      }
+    }
+  }
+
+  private async requestTo<T>(baseUrl: string, method: string, path: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(this.baseUrl + path, {
+      response = await fetch(baseUrl + path, {
         method,
         headers: body === undefined ? undefined : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -96,7 +124,7 @@ export class ControlPlaneClient {
       });
     } catch (err) {
       const cause = (err as Error).cause ?? err;
-      throw new ControlPlaneUnreachableError(`cannot reach the Loom control plane at ${this.baseUrl} (${method} ${path.split('?')[0]}): ${(cause as Error).message ?? String(cause)}; check --api and that the control plane is up`, { cause: err });
+      throw new ControlPlaneUnreachableError(`cannot reach the Loom control plane at ${baseUrl} (${method} ${path.split('?')[0]}): ${(cause as Error).message ?? String(cause)}; check --api and that the control plane is up`, { cause: err });
     }
     const text = await response.text();
     let payload: unknown;

@@ -21,7 +21,7 @@ export function arpResponderFlows(plan: HostPlan): PipelineFlow[] {
     ...gateways,
     flow('ArpResponder', 100).match({ ethType: EthType.ARP, arpOp: ARP_REQUEST }).toController(PACKET_IN_MAX_LEN).build(Feature.Overlay),
     flow('ArpResponder', 90).match({ ethType: EthType.ARP }).build(Feature.Overlay),
-    flow('ArpResponder', 0).goto('ServiceLB').build(Feature.Overlay),
+    flow('ArpResponder', 0).goto('Conntrack').build(Feature.Overlay),
   ];
 }
 

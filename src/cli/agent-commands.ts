@@ -17,7 +17,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--underlay-ip <ip/prefix>', 'tunnel endpoint address, e.g. 192.168.50.1/24')
     .option('--underlay-iface <name>', 'the NIC carrying the underlay (moved onto br-phy with the userspace datapath)')
     .option('--controller <target>', 'OpenFlow controller of br-int: tcp:IP:PORT, ssl:IP:PORT or unix:/PATH (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
-    .option('--api <url>', 'the control plane REST API (env LOOM_API, default http://127.0.0.1:7070)')
+    .option('--api <url>', 'the control plane REST API, repeatable: one per control-plane instance (env LOOM_API, comma-separated; default http://127.0.0.1:7070)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--socket <path>', 'unix socket the CNI plugin talks to', DEFAULT_AGENT_SOCKET)
     .option('--hw-offload', 'offer datapath flows to capable NICs (other_config:hw-offload=true)')
     .option('--netns <name|path>', "the host's network namespace, when the agent runs outside it")
@@ -25,7 +25,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--report-interval <seconds>', 'host report period', String(DEFAULT_REPORT_INTERVAL_MS / 1000))
     .option('--reconcile-interval <seconds>', 'how often the OVS setup is checked without an OVSDB event', String(DEFAULT_RECONCILE_INTERVAL_MS / 1000))
     .action(async (opts: AgentFlags) => {
-      const config = parseAgentConfig({ ...opts, api: opts.api ?? process.env.LOOM_API ?? 'http://127.0.0.1:7070' });
+      const config = parseAgentConfig({ ...opts, api: opts.api ?? (process.env.LOOM_API ?? 'http://127.0.0.1:7070').split(',').map((u) => u.trim()) });
       const log = createLogger('loom-agent');
       const agent = await startAgent(config, log);
       const s = agent.setup!;

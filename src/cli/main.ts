@@ -36,7 +36,8 @@ export function buildProgram(): Command {
     .option('--consul <url>', 'use this Consul cluster instead of the embedded registry (env LOOM_CONSUL; token from CONSUL_HTTP_TOKEN)')
     .option('--openflow <address...>', 'OpenFlow controller: tcp:HOST:PORT or unix:PATH, repeatable (env LOOM_OPENFLOW_ADDR, comma-separated; default tcp:127.0.0.1:6653)')
     .option('--data-dir <dir>', 'where state is kept (env LOOM_DATA_DIR, default .loom)')
-    .action(async (opts: { xds?: string; api?: string; consulApi?: string; dns?: string; consul?: string; openflow?: string[]; dataDir?: string }) => {
+    .option('--state <backend>', 'file (in --data-dir), or redis://HOST:PORT[/DB] to share state, address pools and the OpenFlow master lease with other instances (env LOOM_STATE, default file)')
+    .action(async (opts: { xds?: string; api?: string; consulApi?: string; dns?: string; consul?: string; openflow?: string[]; dataDir?: string; state?: string }) => {
       const log = createLogger('loom');
       const daemon = await startDaemon(resolveDaemonConfig(opts), log);
       const registry = daemon.registry

@@ -3,15 +3,15 @@ import { buildRestApi } from '../api/rest-api';
 import { formatHostPort, type DaemonConfig, type HostPort, type RegistryConfig } from '../config';
 import type { Logger } from '../log';
 import { connectConsul, meshServicesFromRegistry, startEmbeddedRegistry, syncMeshToRegistry } from '../registry';
-import { FileStateStore } from '../state/file-state-store';
+import type { StateStore } from '../state/state-store';
 import { MeshSnapshots } from '../../xds/mesh-snapshots';
 import { AdsServer } from '../../xds/server/ads-server';
 import { StreamRegistry } from '../../xds/server/stream-registry';
 import { XdsMetrics, allOf } from '../../xds/server/xds-metrics';
-import { createMemoryIpam } from '../../fabric/ipam';
 import { FabricController } from './fabric-controller';
 import { FabricState } from './fabric-state';
 import { MeshManager } from './mesh-manager';
+import { openStateBackend } from './state-backend';
 
 /**
  * The control plane on one machine: state, xDS server and REST API wired together.
@@ -29,12 +29,13 @@ export interface RunningDaemon {
 }
 
 export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
-  const store = await FileStateStore.open(config.dataDir);
+  const backend = await openStateBackend(config, log);
+  const { store } = backend;
   const snapshots = new MeshSnapshots(store.current(), log.child({ component: 'xds' }));
   const streams = new StreamRegistry();
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'loom_' });
-  const fabric = await FabricState.start(createMemoryIpam(), store.current(), log.child({ component: 'fabric' }));
+  const fabric = await FabricState.start(backend.ipam, store.current(), log.child({ component: 'fabric' }));
   const manager = new MeshManager(store, snapshots, streams, metrics, log, (mesh) => fabric.syncNetworks(mesh));
 
   const xdsServer = new AdsServer(snapshots.cache, allOf(streams, new XdsMetrics(metrics)), log.child({ component: 'xds' }));
@@ -49,7 +50,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const apiAddress = api.server.address();
   const apiPort = typeof apiAddress === 'object' && apiAddress ? apiAddress.port : config.api.port;
 
-  const controller = config.openflow?.length ? await FabricController.start(config.openflow, store.current(), log.child({ component: 'openflow' })) : undefined;
+  const controller = config.openflow?.length ? await FabricController.start(config.openflow, store.current(), backend.election, log.child({ component: 'openflow' })) : undefined;
   if (controller) {
     store.onChange((mesh) => controller.meshChanged(mesh));
     fabric.onHostsChange((hosts) => controller.hostsChanged(hosts));
@@ -71,8 +72,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       await controller?.close();
       await api.close();
       xdsServer.forceClose();
-      await fabric.close();
-      await store.close();
+      manager.close();
+      await backend.close();
     },
   };
 }
@@ -81,7 +82,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
  * The registry and both sync directions: every Loom endpoint is registered in it, and
  * services others register there become mesh services.
  */
-async function startRegistry(config: RegistryConfig, store: FileStateStore, manager: MeshManager, dataDir: string, log: Logger) {
+async function startRegistry(config: RegistryConfig, store: StateStore, manager: MeshManager, dataDir: string, log: Logger) {
   const opened = await openRegistry(config, dataDir, log);
   const toRegistry = syncMeshToRegistry({ registry: opened.registry, source: store, log });
   const fromRegistry = meshServicesFromRegistry({ registry: opened.registry, ops: manager, log });

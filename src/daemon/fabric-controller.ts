@@ -2,7 +2,7 @@ import { describeCause } from '../errors';
 import type { Logger } from '../log';
 import type { ReportedHost } from '../model/host';
 import type { Mesh } from '../model/mesh';
-import { ControllerServer, FlowSync } from '../../fabric/openflow/controller';
+import { ControllerServer, FlowSync, RoleManager, type LeaderElection } from '../../fabric/openflow/controller';
 import { hostFlows, hostViewFromMesh } from '../../fabric/pipeline';
 
 /** Cookie owner of the overlay pipeline's flows (other features get their own owner). */
@@ -12,6 +12,12 @@ const OVERLAY_OWNER = 0x1;
  * The central OpenFlow controller of `loom up`: every reported host's br-int connects to
  * it, and gets exactly the flows its view of the mesh calls for, re-derived whenever the
  * mesh or the set of hosts changes (the flow sync sends only differences, atomically).
+ *
+ * With several control-plane instances, every br-int connects to each of them and an
+ * election says which one is master: the others compute the same flows but cannot write
+ * (OVS refuses a slave's changes), and the one promoted when the master goes away syncs
+ * every switch at once (FlowSync does on promotion). Switches keep their flows meanwhile
+ * (`fail_mode=secure`), so forwarding goes on.
  */
 export class FabricController {
   private mesh: Mesh;
@@ -22,16 +28,19 @@ export class FabricController {
     private readonly sync: FlowSync,
     mesh: Mesh,
     private readonly log: Logger,
+    private readonly roles: RoleManager | undefined,
   ) {
     this.mesh = mesh;
     sync.on('syncError', (err: unknown) => log.error({ err }, 'flow sync failed'));
   }
 
-  static async start(addresses: readonly string[], mesh: Mesh, log: Logger): Promise<FabricController> {
-    const server = await ControllerServer.listen([...addresses], { log });
+  /** `election`: which instance is master, when there are several; absent, this one is the only controller. */
+  static async start(addresses: readonly string[], mesh: Mesh, election: LeaderElection | undefined, log: Logger): Promise<FabricController> {
+    const roles = election && new RoleManager(election, { log });
+    const server = await ControllerServer.listen([...addresses], { log, ...(roles ? { prepare: roles.attach } : {}) });
     const sync = new FlowSync(server, { owner: OVERLAY_OWNER, log });
-    log.info({ openflow: server.addresses }, 'OpenFlow controller listening');
-    return new FabricController(server, sync, mesh, log);
+    log.info({ openflow: server.addresses, master: election?.isLeader ?? true }, 'OpenFlow controller listening');
+    return new FabricController(server, sync, mesh, log, roles);
   }
 
   get addresses(): readonly string[] {
@@ -49,6 +58,7 @@ export class FabricController {
   }
 
   async close(): Promise<void> {
+    this.roles?.close();
     await this.sync.close();
     await this.server.close();
   }

@@ -95,10 +95,6 @@ export class FabricState implements FabricOperations {
     });
   }
 
-  close(): Promise<void> {
-    return this.ipam.close();
-  }
-
   private network(name: string): Network {
     const net = this.networks[name];
     if (!net) throw new UnknownNetworkError(name);

@@ -2,13 +2,16 @@ import { spawn } from 'node:child_process';
 import { parseAgentConfig, startAgent, type RunningAgent } from '../../fabric/agent';
 import { formatFlows, hostFlows, hostViewFromMesh } from '../../fabric/pipeline';
 import { createLogger, type Logger } from '../../src/log';
+import { emptyMesh, type Mesh } from '../../src/model/mesh';
+import { KINDS } from '../../src/model/kinds';
 import type { ReportedHost } from '../../src/model/host';
 import { parsePingResult, type PingResult } from './cluster-ping';
+import { planeSocket, startPlaneProcesses, type PlaneProcess } from './cluster-planes';
 import { trackProcess, type PodProcess } from './cluster-process';
 import { createUnderlay, UNDERLAY_NIC, type Underlay } from './cluster-underlay';
 import { CommandError } from './netns';
 import { startOvsHost, type OvsHost } from './ovs-host';
-import { assertPluginBuilt, invokeCni, type CniOutcome, Pod, startControlPlane, type ControlPlane } from './pod';
+import { assertPluginBuilt, invokeCni, type CniOutcome, Pod, startControlPlane, type ControlPlane, type PlaneApi } from './pod';
 
 /**
  * A whole Loom cluster on one machine, for end-to-end tests of the overlay (and of what
@@ -16,7 +19,9 @@ import { assertPluginBuilt, invokeCni, type CniOutcome, Pod, startControlPlane, 
  *
  * - the control plane in-process (`startDaemon`: REST API, IPAM, the central OpenFlow
  *   controller), listening for OpenFlow on one unix socket per host, in that host's OVS
- *   run dir (the only unix sockets a namespaced ovs-vswitchd connects to);
+ *   run dir (the only unix sockets a namespaced ovs-vswitchd connects to) — or, with
+ *   `controlPlanes`, several `loom up` processes sharing Redis (`cluster-planes.ts`), every
+ *   agent and br-int pointed at all of them;
  * - N simulated hosts: each a namespace with its own ovsdb-server and ovs-vswitchd
  *   (userspace datapath), and a real `loom agent` (`startAgent`, in this process, pointed
  *   at the host with `netns` as in test/harness/pod.ts) that sets up br-int, br-phy and
@@ -57,6 +62,8 @@ export interface ClusterOptions {
   underlay?: string;
   /** Log level of the control plane's and agents' loggers; default `error`. */
   logLevel?: string;
+  /** Several control planes (`loom up` processes) sharing their state in this Redis, instead of one in-process. */
+  controlPlanes?: { count: number; redisUrl: string };
 }
 
 export interface ClusterHost {
@@ -115,7 +122,12 @@ export interface PingOptions {
 }
 
 export interface Cluster extends AsyncDisposable {
-  readonly plane: ControlPlane;
+  /** The control plane's API: the in-process one, or the first control-plane process still alive. */
+  readonly plane: PlaneApi;
+  /** The control-plane processes (with `controlPlanes`; empty otherwise). */
+  readonly planes: readonly PlaneProcess[];
+  /** The plane whose controller `host`'s br-int has as master, by OVS's own account; undefined while none is. */
+  masterOf(host: string): Promise<PlaneProcess | undefined>;
   readonly hosts: readonly ClusterHost[];
   readonly underlay: ClusterUnderlay;
   host(name: string): ClusterHost;
@@ -186,6 +198,7 @@ function normalizeDump(text: string): string[] {
 class ClusterInstance implements Cluster {
   private underlayNet: Underlay | undefined;
   private controlPlane: ControlPlane | undefined;
+  private planeProcesses: PlaneProcess[] = [];
   private readonly parts: HostParts[] = [];
   private readonly attached: { pod: ClusterPod; ns: Pod }[] = [];
   private readonly processes = new Set<PodProcess>();
@@ -198,9 +211,22 @@ class ClusterInstance implements Cluster {
     process.once('exit', this.onExit);
   }
 
-  get plane(): ControlPlane {
-    if (!this.controlPlane) throw new Error('the cluster is not started');
-    return this.controlPlane;
+  get plane(): PlaneApi {
+    const plane = this.controlPlane ?? this.planeProcesses.find((p) => p.alive());
+    if (!plane) throw new Error(this.planeProcesses.length ? 'every control-plane process is gone' : 'the cluster is not started');
+    return plane;
+  }
+
+  get planes(): readonly PlaneProcess[] {
+    return this.planeProcesses;
+  }
+
+  async masterOf(host: string): Promise<PlaneProcess | undefined> {
+    const part = this.part(host);
+    // OVS writes the role into its database a few seconds after it changes.
+    const table = JSON.parse(await part.ovs.vsctl('--format=json', '--columns=target,role', 'list', 'controller')) as { data: [string, unknown][] };
+    const master = table.data.find(([, role]) => role === 'master')?.[0];
+    return this.planeProcesses.find((p) => master === `unix:${planeSocket(part.ovs.runDir, p.index)}`);
   }
 
   get underlay(): ClusterUnderlay {
@@ -224,8 +250,13 @@ class ClusterInstance implements Cluster {
     if (failed) throw failed.reason;
     for (const [i, part] of this.parts.entries()) await underlay.attach(part.ovs.netns, i);
 
-    const openflow = this.parts.map((p) => this.controllerOf(p));
-    this.controlPlane = await startControlPlane(networkDocuments(this.options.networks), { openflow });
+    const ha = this.options.controlPlanes;
+    if (ha) {
+      this.planeProcesses = await startPlaneProcesses(ha.count, ha.redisUrl, this.parts.map((p) => p.ovs.runDir), this.options.logLevel ?? 'error');
+      await this.plane.apply(networkDocuments(this.options.networks));
+    } else {
+      this.controlPlane = await startControlPlane(networkDocuments(this.options.networks), { openflow: this.parts.map((p) => this.controllerOf(p)) });
+    }
     // Settled, not Promise.all: an agent still starting when another failed would outlive stop().
     const agents = await Promise.allSettled(
       this.parts.map(async (part) => {
@@ -234,8 +265,8 @@ class ClusterInstance implements Cluster {
           ovsdb: part.ovs.dbRemote,
           underlayIp: `${part.underlayIp}/24`,
           underlayIface: UNDERLAY_NIC,
-          controller: [this.controllerOf(part)],
-          api: this.plane.apiUrl,
+          controller: ha ? this.planeProcesses.map((p) => `unix:${planeSocket(part.ovs.runDir, p.index)}`) : [this.controllerOf(part)],
+          api: ha ? this.planeProcesses.map((p) => p.apiUrl) : this.plane.apiUrl,
           socket: part.socket,
           netns: part.ovs.netns,
           vswitchdCtl: `${part.ovs.runDir}/ovs-vswitchd.ctl`,
@@ -350,6 +381,7 @@ class ClusterInstance implements Cluster {
       await Promise.all([...this.processes].map((p) => p.stop()));
       await Promise.all(this.parts.map((p) => p.agent?.close()));
       await this.controlPlane?.close();
+      await Promise.all(this.planeProcesses.map((p) => p.stop()));
       await Promise.all(this.parts.map((p) => p.ovs.stop()));
       await Promise.all(this.attached.map((a) => a.ns.delete()));
       await this.underlayNet?.delete();
@@ -365,6 +397,7 @@ class ClusterInstance implements Cluster {
   /** For the exit hook, where nothing asynchronous runs any more (OVS hosts clean up after themselves). */
   private killSync(): void {
     for (const p of this.processes) p.child.kill('SIGKILL');
+    for (const p of this.planeProcesses) p.up.process.kill('SIGKILL');
     for (const a of this.attached) a.ns.ns.deleteSync();
     this.underlayNet?.deleteSync();
   }
@@ -455,8 +488,18 @@ class ClusterInstance implements Cluster {
   }
 
   /** Per host, the flows missing from br-int and those it should not have; empty when converged. */
+  /** The desired state, as the control plane's API returns it. */
+  private async currentMesh(): Promise<Mesh> {
+    const mesh: Record<string, Record<string, unknown>> = { ...emptyMesh() };
+    for (const [kind, { collection }] of Object.entries(KINDS)) {
+      const res = await this.plane.call('GET', `/v1/${kind.toLowerCase()}s`);
+      mesh[collection] = Object.fromEntries((res.body.items as { name: string }[]).map((r) => [r.name, r]));
+    }
+    return mesh as unknown as Mesh;
+  }
+
   private async flowDifferences(): Promise<string[]> {
-    const mesh = this.plane.daemon.manager.current();
+    const mesh = await this.currentMesh();
     const reported = await this.reportedHosts();
     const out: string[] = [];
     for (const part of this.parts) {

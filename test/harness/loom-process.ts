@@ -22,12 +22,22 @@ export interface LoomUp {
   stop(): Promise<void>;
 }
 
+export interface LoomUpOptions {
+  /** Where the OpenFlow controller listens; default a free TCP port on loopback. */
+  openflow?: readonly string[];
+  /** `--state`; default the data dir's file. */
+  state?: string;
+  /** LOOM_LOG_LEVEL; default warn. */
+  logLevel?: string;
+}
+
 /** Starts `loom up` on free ports and waits for its "Loom is up" line. */
-export async function startLoomUp(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loom-'))): Promise<LoomUp> {
-  const args = ['up', '--xds', '127.0.0.1:0', '--api', '127.0.0.1:0', '--consul-api', '127.0.0.1:0', '--dns', '127.0.0.1:0', '--openflow', 'tcp:127.0.0.1:0', '--data-dir', dataDir];
+export async function startLoomUp(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loom-')), options: LoomUpOptions = {}): Promise<LoomUp> {
+  const openflow = (options.openflow ?? ['tcp:127.0.0.1:0']).flatMap((a) => ['--openflow', a]);
+  const args = ['up', '--xds', '127.0.0.1:0', '--api', '127.0.0.1:0', '--consul-api', '127.0.0.1:0', '--dns', '127.0.0.1:0', ...openflow, '--data-dir', dataDir, ...(options.state ? ['--state', options.state] : [])];
   const child = spawn(process.execPath, [LOOM_BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOOM_LOG_LEVEL: 'warn' },
+    env: { ...process.env, LOOM_LOG_LEVEL: options.logLevel ?? 'warn' },
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -55,7 +65,7 @@ export async function startLoomUp(dataDir = fs.mkdtempSync(path.join(os.tmpdir()
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

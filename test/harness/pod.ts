@@ -123,35 +123,46 @@ export class Pod {
 }
 
 /** The control plane in-process (REST on 127.0.0.1, a free port), with a small JSON client. */
-export interface ControlPlane {
-  daemon: RunningDaemon;
+/** A control plane's REST API, wherever the control plane runs. */
+export interface PlaneApi {
   apiUrl: string;
   call(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Applies resource documents (YAML). */
   apply(yaml: string): Promise<void>;
+}
+
+export interface ControlPlane extends PlaneApi {
+  daemon: RunningDaemon;
   close(): Promise<void>;
 }
 
-/** `openflow`: where its OpenFlow controller listens (none by default: tests install flows with ovs-ofctl). */
-export async function startControlPlane(resources: string, options: { openflow?: string[] } = {}): Promise<ControlPlane> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loom-cp-'));
-  const daemon = await startDaemon({ xds: { host: '127.0.0.1', port: 0 }, api: { host: '127.0.0.1', port: 0 }, dataDir, ...(options.openflow ? { openflow: options.openflow } : {}) }, createLogger('test-control-plane', 'error'));
-  const call: ControlPlane['call'] = async (method, urlPath, body) => {
-    const res = await fetch(daemon.apiUrl + urlPath, {
+/** Calls to the REST API at `apiUrl`: a string body is YAML, anything else JSON. */
+export function planeApi(apiUrl: string): PlaneApi {
+  const call: PlaneApi['call'] = async (method, urlPath, body) => {
+    const res = await fetch(apiUrl + urlPath, {
       method,
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       headers: body === undefined ? undefined : { 'content-type': typeof body === 'string' ? 'application/yaml' : 'application/json' },
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const plane: ControlPlane = {
-    daemon,
-    apiUrl: daemon.apiUrl,
+  return {
+    apiUrl,
     call,
     async apply(yaml) {
       const res = await call('POST', '/v1/apply?source=test', yaml);
       if (res.status !== 200) throw new Error(`apply failed: ${JSON.stringify(res.body)}`);
     },
+  };
+}
+
+/** `openflow`: where its OpenFlow controller listens (none by default: tests install flows with ovs-ofctl). */
+export async function startControlPlane(resources: string, options: { openflow?: string[] } = {}): Promise<ControlPlane> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loom-cp-'));
+  const daemon = await startDaemon({ xds: { host: '127.0.0.1', port: 0 }, api: { host: '127.0.0.1', port: 0 }, dataDir, ...(options.openflow ? { openflow: options.openflow } : {}) }, createLogger('test-control-plane', 'error'));
+  const plane: ControlPlane = {
+    daemon,
+    ...planeApi(daemon.apiUrl),
     async close() {
       await daemon.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

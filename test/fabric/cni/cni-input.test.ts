@@ -90,13 +90,18 @@ describe('loom agent flags', () => {
       underlayPrefix: 24,
       underlayIface: 'eth1',
       controllers: ['tcp:10.0.0.1:6653', 'unix:/run/loom/of.sock'],
-      apiUrl: 'http://10.0.0.1:7070',
+      apiUrls: ['http://10.0.0.1:7070'],
       socket: '/run/loom/agent.sock',
       hwOffload: false,
       netns: '/run/netns/host-a',
       reportIntervalMs: 5000,
       reconcileIntervalMs: 10_000,
     });
+  });
+  test('one API URL per control-plane instance', () => {
+    expect(parseAgentConfig({ ...good, api: ['http://10.0.0.1:7070', 'http://10.0.0.2:7070/'] }).apiUrls).toEqual(['http://10.0.0.1:7070', 'http://10.0.0.2:7070']);
+    expect(() => parseAgentConfig({ ...good, api: ['http://10.0.0.1:7070', 'http://10.0.0.1:7070/'] })).toThrow('--api: URLs repeat: http://10.0.0.1:7070, http://10.0.0.1:7070');
+    expect(() => parseAgentConfig({ ...good, api: [] })).toThrow('--api: required, e.g. --api http://10.0.0.1:7070');
   });
   test('every bad flag is named, with what it accepts', () => {
     expect(() => parseAgentConfig({ host: 'Node_1', ovsdb: 'ptcp:6640', underlayIp: '192.168.50.1', controller: ['6653', '6653'], api: 'localhost:7070', socket: 'agent.sock' })).toThrow(
