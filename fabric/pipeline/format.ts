@@ -173,7 +173,8 @@ function subfield(sf: Subfield): string {
   return sf.nbits === 1 ? `${name}[${sf.ofs}]` : `${name}[${sf.ofs}..${sf.ofs + sf.nbits - 1}]`;
 }
 
-function formatAction(a: Action, names: boolean): string {
+/** One action as OVS prints it; `names`: tables by name in `ct(table=…)`. */
+export function formatAction(a: Action, names: boolean): string {
   switch (a.type) {
     case 'group':
       return `group:${a.groupId}`;

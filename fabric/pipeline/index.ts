@@ -7,6 +7,7 @@
 export { TABLES, tableId, tableName, type TableName } from './tables';
 export { NetworkId, PacketSource, REG_FIELDS, Source, TargetOfport, loadReg, matchReg, type RegField, type RegName } from './registers';
 export { Feature, FlowBuilder, flow, type PipelineFlow } from './flow';
+export type { PipelineGroup } from './group';
 export { assertValidView, InvalidViewError, validateView, type EndpointView, type HostRef, type HostView, type LocalHost, type NetworkView, type ViewProblem } from './view';
 export { planHost, type HostPlan, type LocalEndpoint, type RemoteEndpoint } from './host-plan';
 export { hostFlows } from './host-flows';
@@ -20,3 +21,4 @@ export { l2ForwardingFlows } from './l2-forwarding';
 export { outputFlows } from './output';
 export { PACKET_IN_MAX_LEN } from './packet-in';
 export { formatFlow, formatFlows, type FormatOptions } from './format';
+export { formatGroup, formatGroups } from './format-groups';

@@ -136,6 +136,10 @@ export interface RejectedFlow {
   error: OpenFlowError;
 }
 
+function describeRejectedFlow(r: RejectedFlow): string {
+  return `flows[${r.index}] (${r.description}): ${r.error.errorName}`;
+}
+
 /** The switch refused desired flows; the bundle was not committed, the flow table is as it was. */
 export class FlowsRejectedError extends LoomError {
   constructor(
@@ -143,7 +147,7 @@ export class FlowsRejectedError extends LoomError {
     readonly rejected: readonly RejectedFlow[],
     cause: BundleError,
   ) {
-    const what = rejected.length ? rejected.map((r) => `flows[${r.index}] (${r.description}): ${r.error.errorName}`).join('; ') : cause.message;
+    const what = rejected.length ? rejected.map(describeRejectedFlow).join('; ') : cause.message;
     super(`${switchId}: flows refused, nothing applied: ${what}`, { cause });
   }
 }
@@ -163,9 +167,51 @@ export class FlowConflictError extends LoomError {
   }
 }
 
+/**
+ * A desired group set is not valid: ids out of range or used twice, a group that cannot be
+ * encoded, a flow or bucket using a group that is not desired. `problems` lists every one,
+ * each naming its input (`groups[2].groupId: …`, `flows[7]: …`); nothing was applied.
+ */
+export class InvalidGroupsError extends LoomError {
+  constructor(readonly problems: readonly string[]) {
+    super(`${problems.join('; ')} (nothing was applied)`);
+  }
+}
+
+/** One desired group change the switch refused: `index` in the list given to `setFlows`, undefined for a delete. */
+export interface RejectedGroup {
+  index: number | undefined;
+  groupId: number;
+  description: string;
+  error: OpenFlowError;
+}
+
+/**
+ * The switch refused desired groups (and maybe flows with them); the bundle was not
+ * committed, groups and flows are as they were.
+ */
+export class GroupsRejectedError extends LoomError {
+  constructor(
+    readonly switchId: string,
+    readonly rejected: readonly RejectedGroup[],
+    readonly rejectedFlows: readonly RejectedFlow[],
+    cause: BundleError,
+  ) {
+    const groups = rejected.map((r) => `${r.index === undefined ? 'delete' : `groups[${r.index}]`} (${r.description}): ${r.error.errorName}`);
+    super(`${switchId}: groups refused, nothing applied: ${[...groups, ...rejectedFlows.map(describeRejectedFlow)].join('; ')}`, { cause });
+  }
+}
+
+/** The switch is not connected to this controller (now): nothing can be read from it. */
+export class NotConnectedError extends LoomError {
+  constructor(readonly switchId: string) {
+    super(`${switchId}: not connected to this controller`);
+  }
+}
+
 /** `FlowSync.close()` was called while this change was still waiting to reach its switch. */
 export class FlowSyncClosedError extends LoomError {
   constructor(readonly switchId: string) {
-    super(`${switchId}: flow sync closed before the desired flows were installed`);
+    super(`${switchId}: flow sync closed before the desired flows and groups were installed`);
   }
 }

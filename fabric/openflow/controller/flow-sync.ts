@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { rootLogger, type Logger } from '../../../src/log';
 import { DesiredFlows, type Flow } from './desired-flows';
+import { DesiredGroups, type Group } from './desired-groups';
+import { InvalidGroupsError, InvalidOptionError, NotConnectedError } from './errors';
 import { CookieSpace } from './flow-cookie';
+import { flowCounters, type FlowCounters, type FlowStatsFilter } from './flow-counters';
 import type { SwitchConnection } from './switch-connection';
 import { SwitchSync, type SyncResult, type SyncStatus } from './switch-sync';
 
@@ -14,13 +17,20 @@ export interface FlowSyncOptions {
   checkIntervalMs?: number;
   /** For dumps, bundle barriers and commits. Default 60000 ms. */
   timeoutMs?: number;
+  /**
+   * This FlowSync owns the groups of the switches it has desired state for: each holds
+   * exactly the groups given to `setFlows` (none when not given), whoever added the others.
+   * Groups have no cookie to tell owners apart, so one FlowSync per switch source may own
+   * them (a second throws InvalidOptionError). Default false: groups are left alone.
+   */
+  ownsGroups?: boolean;
   log?: Logger;
 }
 
 export interface FlowSyncEvents {
   /** A switch now holds its desired flows. */
   synced: [dpid: bigint, result: SyncResult];
-  /** A sync failed: the switch refused flows (FlowsRejectedError), OVS merged some (FlowConflictError), a timeout. */
+  /** A sync failed: the switch refused flows (FlowsRejectedError) or groups (GroupsRejectedError), OVS merged flows (FlowConflictError), a timeout. */
   syncError: [dpid: bigint, err: Error];
 }
 
@@ -35,7 +45,8 @@ export interface SwitchSource {
  * Desired-state flow sync for one owner across switches: `setFlows(dpid, flows)` says what
  * that switch should hold, and FlowSync installs it and keeps it installed (see
  * SwitchSync). Switches without a desired set are left alone. Several owners (pipeline
- * features) can each have their FlowSync on the same switches.
+ * features) can each have their FlowSync on the same switches; one of them may own the
+ * switches' groups (`ownsGroups`).
  */
 export class FlowSync extends EventEmitter<FlowSyncEvents> {
   readonly cookies: CookieSpace;
@@ -43,6 +54,7 @@ export class FlowSync extends EventEmitter<FlowSyncEvents> {
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly timeoutMs: number;
   private readonly log: Logger;
+  private readonly ownsGroups: boolean;
   private readonly onSwitch = (conn: SwitchConnection) => this.switchSync(conn.datapathId).attach(conn);
 
   constructor(
@@ -51,6 +63,8 @@ export class FlowSync extends EventEmitter<FlowSyncEvents> {
   ) {
     super();
     this.cookies = new CookieSpace(options.owner, options.ownerBits);
+    this.ownsGroups = options.ownsGroups ?? false;
+    if (this.ownsGroups) claimGroups(source, this);
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.log = (options.log ?? rootLogger).child({ component: 'flow-sync', owner: options.owner });
     source.on('switch', this.onSwitch);
@@ -63,14 +77,33 @@ export class FlowSync extends EventEmitter<FlowSyncEvents> {
   }
 
   /**
-   * Replaces switch `dpid`'s desired flows. Throws InvalidFlowError or DuplicateFlowError,
-   * changing nothing, if the set is not valid. The promise resolves once the switch holds
-   * these flows (waiting for it to connect, or for this instance to be master), and
-   * rejects with FlowsRejectedError if the switch refuses them — then nothing was applied.
+   * Replaces switch `dpid`'s desired flows and, for the FlowSync that owns groups, its
+   * desired groups (default none). Throws InvalidFlowError, DuplicateFlowError or
+   * InvalidGroupsError, changing nothing, if the state is not valid. The promise resolves
+   * once the switch holds these flows and groups (waiting for it to connect, or for this
+   * instance to be master), and rejects with FlowsRejectedError or GroupsRejectedError if
+   * the switch refuses them — then nothing was applied.
    */
-  setFlows(dpid: bigint, flows: readonly Flow[]): Promise<SyncResult> {
-    const desired = DesiredFlows.build(flows, this.cookies);
-    return this.switchSync(dpid).setDesired(desired);
+  setFlows(dpid: bigint, flows: readonly Flow[], groups?: readonly Group[]): Promise<SyncResult> {
+    if (groups !== undefined && !this.ownsGroups) {
+      throw new InvalidGroupsError([`groups: this FlowSync (owner 0x${this.cookies.owner.toString(16)}) does not own the switches' groups; pass groups to the one created with ownsGroups: true`]);
+    }
+    const desiredFlows = DesiredFlows.build(flows, this.cookies);
+    const desiredGroups = this.ownsGroups ? DesiredGroups.build(groups ?? [], flows) : undefined;
+    return this.switchSync(dpid).setDesired({ flows: desiredFlows, groups: desiredGroups });
+  }
+
+  /**
+   * Packet and byte counters of this owner's flows on switch `dpid` (one OFPMP_FLOW
+   * request by cookie mask), optionally only those of one table or match. Reading is
+   * allowed on a slave connection too. Rejects with NotConnectedError while the switch is
+   * not connected.
+   */
+  async flowStats(dpid: bigint, filter: FlowStatsFilter = {}): Promise<FlowCounters[]> {
+    const conn = this.source.switches.get(dpid);
+    if (!conn) throw new NotConnectedError(`dpid:${dpid.toString(16).padStart(16, '0')}`);
+    const stats = await conn.dumpFlows({ ...filter, cookie: this.cookies.prefix, cookieMask: this.cookies.mask }, { timeoutMs: this.timeoutMs });
+    return flowCounters(stats, this.cookies, this.perSwitch.get(dpid)?.desiredFlows);
   }
 
   status(dpid: bigint): SyncStatus | undefined {
@@ -81,6 +114,7 @@ export class FlowSync extends EventEmitter<FlowSyncEvents> {
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.source.off('switch', this.onSwitch);
+    if (groupOwners.get(this.source) === this) groupOwners.delete(this.source);
     for (const s of this.perSwitch.values()) s.close();
   }
 
@@ -91,7 +125,7 @@ export class FlowSync extends EventEmitter<FlowSyncEvents> {
   private switchSync(dpid: bigint): SwitchSync {
     let s = this.perSwitch.get(dpid);
     if (!s) {
-      s = new SwitchSync(dpid, this.cookies, this.timeoutMs, { synced: (d, r) => this.emit('synced', d, r), failed: (d, e) => this.onFailed(d, e) }, this.log);
+      s = new SwitchSync(dpid, this.cookies, this.timeoutMs, { synced: (d, r) => this.emit('synced', d, r), failed: (d, e) => this.onFailed(d, e) }, this.log, this.ownsGroups);
       this.perSwitch.set(dpid, s);
     }
     return s;
@@ -101,4 +135,13 @@ export class FlowSync extends EventEmitter<FlowSyncEvents> {
     if (this.listenerCount('syncError') > 0) this.emit('syncError', dpid, err);
     else this.log.error({ dpid: `0x${dpid.toString(16)}`, err: err.message }, 'flow sync failed');
   }
+}
+
+/** The FlowSync owning the groups of each switch source's switches. */
+const groupOwners = new WeakMap<SwitchSource, FlowSync>();
+
+function claimGroups(source: SwitchSource, sync: FlowSync): void {
+  const owner = groupOwners.get(source);
+  if (owner) throw new InvalidOptionError('ownsGroups', `the FlowSync of owner 0x${owner.cookies.owner.toString(16)} owns this switch source's groups already; groups have no cookie to tell owners apart, so one FlowSync per switch source may own them`);
+  groupOwners.set(source, sync);
 }

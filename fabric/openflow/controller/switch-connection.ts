@@ -14,6 +14,7 @@ import {
   type FlowRemoved,
   type FlowStats,
   type FlowStatsRequest,
+  type GroupDesc,
   type Hello,
   type OfpMessage,
   type PacketIn,
@@ -232,6 +233,12 @@ export class SwitchConnection extends EventEmitter<SwitchConnectionEvents> {
   async dumpFlows(filter: Partial<Omit<FlowStatsRequest, 'kind'>> = {}, options: { timeoutMs?: number } = {}): Promise<FlowStats[]> {
     const parts = await this.request({ type: 'multipart_request', body: { kind: 'flow', ...filter } }, options);
     return parts.flatMap((part) => (part.body.kind === 'flow' ? part.body.flows : []));
+  }
+
+  /** Every group on the switch (OFPMP_GROUP_DESC), from all parts of the reply. */
+  async dumpGroups(options: { timeoutMs?: number } = {}): Promise<GroupDesc[]> {
+    const parts = await this.request({ type: 'multipart_request', body: { kind: 'group_desc' } }, options);
+    return parts.flatMap((part) => (part.body.kind === 'group_desc' ? part.body.groups : []));
   }
 
   /** How many flows match the filter (an aggregate-stats request: one reply, however many flows). */

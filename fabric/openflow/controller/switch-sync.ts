@@ -3,8 +3,10 @@ import { Table } from '../codec';
 import { commitBundle } from './bundle';
 import { describeFlow } from './describe';
 import type { DesiredFlows } from './desired-flows';
-import { BundleError, FlowConflictError, FlowsRejectedError, FlowSyncClosedError, type RejectedFlow } from './errors';
+import type { DesiredGroups } from './desired-groups';
+import { BundleError, FlowConflictError, FlowsRejectedError, FlowSyncClosedError, GroupsRejectedError, type RejectedFlow } from './errors';
 import type { CookieSpace } from './flow-cookie';
+import { GroupSync, type GroupChanges } from './group-sync';
 import { HashIndex } from './hash-index';
 import type { Outgoing } from './outgoing';
 import type { SwitchConnection } from './switch-connection';
@@ -15,6 +17,8 @@ export interface SyncResult {
   deleted: number;
   /** Desired flows, now all on the switch. */
   flows: number;
+  /** What was done to the switch's groups; only for the FlowSync that owns them (`ownsGroups`). */
+  groups?: GroupChanges;
 }
 
 export interface SyncStatus {
@@ -24,7 +28,16 @@ export interface SyncStatus {
   /** The switch holds the current desired flows (as of the last sync or check). */
   inSync: boolean;
   flows: number;
+  /** Desired groups; only for the FlowSync that owns them. */
+  groups?: number;
   lastError: Error | undefined;
+}
+
+/** What one switch should hold: this owner's flows and, for the owner of the switch's groups, every group. */
+export interface DesiredState {
+  flows: DesiredFlows;
+  /** Undefined when this FlowSync leaves the switch's groups alone. */
+  groups: DesiredGroups | undefined;
 }
 
 export interface SyncListener {
@@ -51,9 +64,15 @@ const ALL_ONES = (1n << 64n) - 1n;
  * sync on this connection can be trusted), diff cookies, and send the difference as one
  * atomic bundle: deletes by exact cookie, then adds. Then count the owner's flows, which
  * catches OVS treating two desired flows as one.
+ *
+ * For the owner of the switch's groups, the same bundle carries the group changes (see
+ * GroupSync): adds and modifies first, so added flows can use added groups (OVS checks a
+ * flow's `group:N` when the bundle commits, against the groups as the bundle leaves them),
+ * deletes last, after the flows that used them are gone — OVS would delete those with the
+ * group. A refused group therefore leaves flows and groups as they were.
  */
 export class SwitchSync {
-  private desired: DesiredFlows | undefined;
+  private desired: DesiredState | undefined;
   private version = 0;
   private syncedVersion = 0;
   /** The version refused by the switch or conflicting there: retried only once it changes. */
@@ -67,6 +86,8 @@ export class SwitchSync {
   private again = false;
   private waiters: Waiter[] = [];
   private readonly id: string;
+  /** The group half of the sync, when this owner owns the switch's groups. */
+  private readonly groupSync: GroupSync | undefined;
 
   constructor(
     readonly dpid: bigint,
@@ -74,12 +95,19 @@ export class SwitchSync {
     private readonly timeoutMs: number,
     private readonly listener: SyncListener,
     private readonly log: Logger,
+    ownsGroups = false,
   ) {
     this.id = `dpid:${dpid.toString(16).padStart(16, '0')}`;
+    this.groupSync = ownsGroups ? new GroupSync(this.id, log) : undefined;
+  }
+
+  /** The flows last given to `setDesired`. */
+  get desiredFlows(): DesiredFlows | undefined {
+    return this.desired?.flows;
   }
 
   /** Resolves when the switch holds `desired` (or a later set); rejects if the switch refuses it. */
-  setDesired(desired: DesiredFlows): Promise<SyncResult> {
+  setDesired(desired: DesiredState): Promise<SyncResult> {
     this.desired = desired;
     const version = ++this.version;
     const done = new Promise<SyncResult>((resolve, reject) => this.waiters.push({ version, resolve, reject }));
@@ -90,17 +118,17 @@ export class SwitchSync {
   attach(conn: SwitchConnection): void {
     this.detachConn?.();
     this.conn = conn;
-    this.installed = undefined;
+    this.forget();
     const onRole = (role: string) => {
       if (role === 'slave') return;
-      this.installed = undefined;
+      this.forget();
       this.kick();
     };
     const onClose = () => {
       detach();
       if (this.conn !== conn) return;
       this.conn = undefined;
-      this.installed = undefined;
+      this.forget();
     };
     const detach = () => {
       conn.off('role', onRole).off('close', onClose);
@@ -111,19 +139,25 @@ export class SwitchSync {
     this.kick();
   }
 
-  /** Periodic drift check: counts this owner's flows (one aggregate request) and syncs if the count is off. */
+  /**
+   * Periodic drift check: counts this owner's flows (one aggregate request) and, for the
+   * owner of the groups, reads the groups; syncs if either is off.
+   */
   async check(): Promise<void> {
     const { conn, desired } = this;
     if (!conn?.canWrite || !desired || this.running || this.failedVersion === this.version) return;
     if (this.lastError) {
-      this.installed = undefined;
+      this.forget();
       this.kick();
       return;
     }
-    const count = await conn.countFlows(this.filter).catch(() => desired.size);
-    if (count === desired.size || this.running || this.desired !== desired) return;
-    this.log.warn({ switch: this.id, expected: desired.size, found: count }, 'flows drifted from the desired set; syncing');
-    this.installed = undefined;
+    const [count, groupsDrifted] = await Promise.all([
+      conn.countFlows(this.filter).catch(() => desired.flows.size),
+      desired.groups && this.groupSync ? this.groupSync.drifted(conn, desired.groups, this.timeoutMs).catch(() => false) : false,
+    ]);
+    if ((count === desired.flows.size && !groupsDrifted) || this.running || this.desired !== desired) return;
+    this.log.warn({ switch: this.id, expected: desired.flows.size, found: count, groupsDrifted }, 'flows or groups drifted from the desired state; syncing');
+    this.forget();
     this.kick();
   }
 
@@ -132,7 +166,8 @@ export class SwitchSync {
       connected: this.conn !== undefined,
       canWrite: this.conn?.canWrite ?? false,
       inSync: this.installed !== undefined && this.syncedVersion === this.version,
-      flows: this.desired?.size ?? 0,
+      flows: this.desired?.flows.size ?? 0,
+      ...(this.groupSync && { groups: this.desired?.groups?.size ?? 0 }),
       lastError: this.lastError,
     };
   }
@@ -143,6 +178,12 @@ export class SwitchSync {
     this.conn = undefined;
     this.desired = undefined;
     for (const w of this.waiters.splice(0)) w.reject(new FlowSyncClosedError(this.id));
+  }
+
+  /** Something may have changed the switch's flows and groups: read them at the next sync. */
+  private forget(): void {
+    this.installed = undefined;
+    this.groupSync?.forget();
   }
 
   private get filter() {
@@ -174,7 +215,7 @@ export class SwitchSync {
           // Lost the connection or the master role: waiters wait for the next connection or promotion.
           if (!conn.canWrite) continue;
           this.lastError = err as Error;
-          if (err instanceof FlowsRejectedError || err instanceof FlowConflictError) this.failedVersion = version;
+          if (err instanceof FlowsRejectedError || err instanceof GroupsRejectedError || err instanceof FlowConflictError) this.failedVersion = version;
           this.settle(version, (w) => w.reject(err as Error));
           this.listener.failed(this.dpid, err as Error);
         }
@@ -184,42 +225,57 @@ export class SwitchSync {
     }
   }
 
-  private async sync(conn: SwitchConnection, desired: DesiredFlows): Promise<SyncResult> {
-    const installed = this.installed ?? (await this.dumpHashes(conn));
+  private async sync(conn: SwitchConnection, desired: DesiredState): Promise<SyncResult> {
+    const { flows, groups } = desired;
+    const groupSync = this.groupSync;
+    const [installed, groupPlan] = await Promise.all([this.installed ?? this.dumpHashes(conn), groups && groupSync?.plan(conn, groups, this.timeoutMs)]);
     const deletes: number[] = [];
     installed.forEachKey((h) => {
-      if (desired.indexOf(h) < 0) deletes.push(h);
+      if (flows.indexOf(h) < 0) deletes.push(h);
     });
     const adds: number[] = [];
-    for (let i = 0; i < desired.size; i++) if (!installed.has(desired.hashes[i])) adds.push(i);
-    const result = { added: adds.length, deleted: deletes.length, flows: desired.size };
-    if (adds.length === 0 && deletes.length === 0) {
+    for (let i = 0; i < flows.size; i++) if (!installed.has(flows.hashes[i])) adds.push(i);
+    const result: SyncResult = { added: adds.length, deleted: deletes.length, flows: flows.size };
+    if (groupPlan) result.groups = groupPlan.changes;
+    const groupsBefore = groupPlan?.before ?? [];
+    const groupsAfter = groupPlan?.after ?? [];
+    if (adds.length === 0 && deletes.length === 0 && groupsBefore.length === 0 && groupsAfter.length === 0) {
       this.installed = installed;
+      groupSync?.unchanged(groupPlan);
       return result;
     }
 
     this.installed = undefined;
-    const messages: Outgoing[] = deletes.map((h) => ({ type: 'flow_mod', command: 'delete', tableId: Table.ALL, cookie: this.space.cookie(h), cookieMask: ALL_ONES }));
-    for (const i of adds) messages.push(desired.addMessage(i));
+    const messages: Outgoing[] = groupsBefore.slice();
+    for (const h of deletes) messages.push({ type: 'flow_mod', command: 'delete', tableId: Table.ALL, cookie: this.space.cookie(h), cookieMask: ALL_ONES });
+    for (const i of adds) messages.push(flows.addMessage(i));
+    for (const m of groupsAfter) messages.push(m);
     try {
       await commitBundle(conn, messages, { timeoutMs: this.timeoutMs });
     } catch (err) {
       if (!(err instanceof BundleError)) throw err;
       this.installed = installed;
-      throw new FlowsRejectedError(conn.id, this.rejectedFlows(err, desired, deletes.length, adds), err);
+      groupSync?.unchanged(groupPlan);
+      const flowsAt = groupsBefore.length + deletes.length;
+      const rejectedFlows = this.rejectedFlows(err, flows, flowsAt, adds);
+      const rejectedGroups = groupSync?.rejected(groupPlan, err.errors, flowsAt + adds.length) ?? [];
+      throw rejectedGroups.length ? new GroupsRejectedError(conn.id, rejectedGroups, rejectedFlows, err) : new FlowsRejectedError(conn.id, rejectedFlows, err);
     }
 
-    if ((await conn.countFlows(this.filter)) !== desired.size) {
+    const [count, groupsExact] = await Promise.all([conn.countFlows(this.filter), groupSync?.applied(conn, groupPlan, this.timeoutMs) ?? true]);
+    // Someone changed groups meanwhile: the next round puts them right.
+    if (!groupsExact) this.again = true;
+    if (count !== flows.size) {
       const present = await this.dumpHashes(conn);
       this.installed = present;
       const missing: number[] = [];
-      for (let i = 0; i < desired.size; i++) if (!present.has(desired.hashes[i])) missing.push(i);
-      if (missing.length) throw new FlowConflictError(conn.id, missing, missing.map((i) => describeFlow(desired.flows[i])));
+      for (let i = 0; i < flows.size; i++) if (!present.has(flows.hashes[i])) missing.push(i);
+      if (missing.length) throw new FlowConflictError(conn.id, missing, missing.map((i) => describeFlow(flows.flows[i])));
       // Someone else added flows under our cookies meanwhile: the next round deletes them.
       this.again = true;
       return result;
     }
-    this.installed = desired.index;
+    this.installed = flows.index;
     return result;
   }
 
@@ -229,10 +285,11 @@ export class SwitchSync {
     return HashIndex.of(flows.map((f) => this.space.hashPart(f.cookie)));
   }
 
-  private rejectedFlows(err: BundleError, desired: DesiredFlows, deleteCount: number, adds: readonly number[]): RejectedFlow[] {
+  /** The desired flows a refused bundle's errors are about; the adds start at `addsAt` in the bundle. */
+  private rejectedFlows(err: BundleError, desired: DesiredFlows, addsAt: number, adds: readonly number[]): RejectedFlow[] {
     return err.errors.flatMap((error) => {
-      const i = (error.index ?? -1) - deleteCount;
-      if (i < 0) return [];
+      const i = (error.index ?? -1) - addsAt;
+      if (i < 0 || i >= adds.length) return [];
       const index = adds[i];
       return [{ index, description: describeFlow(desired.flows[index]), error }];
     });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { TABLES, tableId, type EndpointView } from '../../../fabric/pipeline';
+import { TABLES, tableId, type EndpointView, type NetworkView } from '../../../fabric/pipeline';
 import { Netns } from '../../harness/netns';
 import { startOvsHost, type OvsHost } from '../../harness/ovs-host';
 
@@ -9,7 +9,8 @@ import { startOvsHost, type OvsHost } from '../../harness/ovs-host';
  * agent will set it up (userspace datapath, secure fail mode, OpenFlow 1.3, the VXLAN port
  * with remote_ip=flow and key=flow), its tables named after the pipeline's in OVSDB so
  * `ovs-ofctl --names` prints them, pods as the CNI plugin attaches them (a namespace each,
- * a veth whose host end is on br-int, MTU 1450), and an underlay on br-phy whose
+ * a veth whose host end is on br-int, MTU 1450, no TX checksum offload, a default route via
+ * the network's gateway when `networks` says it has one), and an underlay on br-phy whose
  * neighbours are known, so `ofproto/trace` shows the real VXLAN encapsulation.
  */
 
@@ -23,6 +24,8 @@ export interface BridgeOptions {
   pods: EndpointView[];
   /** Other hosts' underlay IPs: each gets a made-up MAC in OVS's tunnel neighbour table. */
   neighbours: string[];
+  /** The pods' networks: a pod in one with a gateway gets its default route via it, as the agent gives it. */
+  networks?: readonly NetworkView[];
 }
 
 /** The last lines of `ofproto/trace`, with datapath port numbers replaced by port names where they are outputs. */
@@ -37,8 +40,16 @@ export interface PipelineBridge extends AsyncDisposable {
   readonly host: OvsHost;
   /** Replaces br-int's flows with `text` (ovs-ofctl add-flows syntax), atomically. */
   replaceFlows(text: string): Promise<void>;
+  /**
+   * Replaces br-int's flows and groups (one per line each, as formatFlows and formatGroups
+   * write them) in one bundle: no packet sees a flow whose group is missing, or a mix of
+   * old and new.
+   */
+  replaceFlowsAndGroups(flows: string, groups: string): Promise<void>;
   /** `dump-flows --no-stats --names`, ports back to numbers, cookies dropped, ordered as formatFlows orders. */
   dumpFlows(): Promise<string>;
+  /** `dump-groups --names` without its header, ordered by group id, as formatGroups writes them. */
+  dumpGroups(): Promise<string>;
   trace(flow: string): Promise<Trace>;
   /** The namespace of pod `name` (its interface is eth0). */
   pod(name: string): Netns;
@@ -62,11 +73,18 @@ export async function startPipelineBridge(options: BridgeOptions): Promise<Pipel
     const dpPorts = await datapathPorts(host);
     const ofports = new Map<string, number>([[TUNNEL_PORT, options.tunnelOfport], ...options.pods.map((p) => [p.name, p.ofport!] as const)]);
     const flowsFile = path.join(host.runDir, 'flows.txt');
+    const bundleFile = path.join(host.runDir, 'bundle.txt');
+    const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
     return {
       host,
       async replaceFlows(text) {
         fs.writeFileSync(flowsFile, text);
         await host.ofctl('--bundle', 'replace-flows', BRIDGE, flowsFile);
+      },
+      async replaceFlowsAndGroups(flows, groups) {
+        const mods = ['flow delete', 'group delete group_id=all', ...lines(groups).map((g) => `group add ${g}`), ...lines(flows).map((f) => `flow add ${f}`)];
+        fs.writeFileSync(bundleFile, `${mods.join('\n')}\n`);
+        await host.ofctl('bundle', BRIDGE, bundleFile);
       },
       async dumpFlows() {
         const out = await host.ofctl('--no-stats', '--names', 'dump-flows', BRIDGE);
@@ -82,6 +100,14 @@ export async function startPipelineBridge(options: BridgeOptions): Promise<Pipel
         };
         lines.sort((a, b) => key(a).table - key(b).table || key(b).priority - key(a).priority || (a < b ? -1 : a > b ? 1 : 0));
         return lines.length ? `${lines.join('\n')}\n` : '';
+      },
+      async dumpGroups() {
+        const out = await host.ofctl('--names', 'dump-groups', BRIDGE);
+        const groups = lines(out)
+          .filter((l) => !l.startsWith('OFPST_GROUP_DESC'))
+          .map((l) => l.trim())
+          .sort((a, b) => Number(/^group_id=(\d+)/.exec(a)?.[1]) - Number(/^group_id=(\d+)/.exec(b)?.[1]));
+        return groups.length ? `${groups.join('\n')}\n` : '';
       },
       async trace(flow) {
         const text = await host.appctl('ofproto/trace', BRIDGE, flow);
@@ -115,6 +141,10 @@ async function setUp(host: OvsHost, o: BridgeOptions, pods: Map<string, Netns>):
     await host.exec('ip', ['link', 'set', pod.name, 'up']);
     await ns.exec('ip', ['link', 'set', 'eth0', 'address', pod.mac, 'mtu', '1450', 'up']);
     await ns.exec('ip', ['addr', 'add', `${pod.ip}/24`, 'dev', 'eth0']);
+    // With TX checksum offload the userspace datapath's conntrack sees bad TCP checksums and marks the packets invalid.
+    await ns.exec('ethtool', ['-K', 'eth0', 'tx', 'off']);
+    const gateway = o.networks?.find((n) => n.name === pod.network)?.gatewayIp;
+    if (gateway !== undefined) await ns.exec('ip', ['route', 'add', 'default', 'via', gateway, 'dev', 'eth0']);
   }
   const tables = TABLES.flatMap((name, id) => ['--', `--id=@t${id}`, 'create', 'Flow_Table', `name=${name}`]);
   const ports = o.pods.flatMap((pod) => ['--', 'add-port', BRIDGE, pod.name, '--', 'set', 'Interface', pod.name, `ofport_request=${pod.ofport}`]);

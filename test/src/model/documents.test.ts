@@ -28,7 +28,7 @@ describe('parseResourceDocuments', () => {
     { name: 'not a mapping', input: '- a\n- b\n', expected: { document: 1, message: /expected a mapping with a kind: field \(one of Service, Endpoint, Route, Network\)/ } },
     { name: 'missing kind', input: 'name: x\n', expected: { path: 'kind', message: /missing kind; expected one of Service, Endpoint, Route, Network/ } },
     { name: 'unknown kind', input: 'kind: Widget\nname: x\n', expected: { path: 'kind', message: /unknown kind "Widget"/ } },
-    { name: 'unknown field', input: `${SERVICE}colour: blue\n`, expected: { path: 'colour', line: 4, message: /unknown field "colour"; accepted fields: kind, name, ports, labels, loadBalancer/ } },
+    { name: 'unknown field', input: `${SERVICE}colour: blue\n`, expected: { path: 'colour', line: 4, message: /unknown field "colour"; accepted fields: kind, name, ports, labels, loadBalancer, vip, sessionAffinity/ } },
     { name: 'nested unknown field', input: `${SERVICE.replace('grpc}', 'grpc, tls: true}')}`, expected: { path: 'ports[0].tls', message: /accepted fields: name, port, protocol/ } },
     { name: 'bad enum', input: SERVICE.replace('grpc', 'smtp'), expected: { path: 'ports[0].protocol', line: 3, message: /expected one of: http, grpc, tcp/ } },
     { name: 'bad name', input: SERVICE.replace('echo', 'Echo_1'), expected: { path: 'name', message: /DNS-style name/ } },
@@ -57,7 +57,7 @@ describe('parseResourceDocuments', () => {
 
   it('formats one readable message naming file, document, resource, field and line', () => {
     expect(() => parseResourceDocuments(`${SERVICE}colour: blue\n`, 'mesh.yaml')).toThrow(
-      'mesh.yaml:4: document 1 (Service echo): colour: unknown field "colour"; accepted fields: kind, name, ports, labels, loadBalancer (nothing was applied)',
+      'mesh.yaml:4: document 1 (Service echo): colour: unknown field "colour"; accepted fields: kind, name, ports, labels, loadBalancer, vip, sessionAffinity (nothing was applied)',
     );
   });
 });

@@ -2,7 +2,8 @@ import type { OvsHost } from '../../../harness/ovs-host';
 import { createLogger } from '../../../../src/log';
 import { CtFlags, CtState, EthType, IpProto, Port, type Action } from '../../../../fabric/openflow/codec';
 import { ControllerServer, DesiredFlows, DuplicateFlowError, FlowConflictError, FlowsRejectedError, FlowSync, InvalidFlowError, type Flow } from '../../../../fabric/openflow/controller';
-import { BRIDGE, controllerSocket, dumpFlows, eventually, removeControllers, setControllers, startBridgeHost } from './ovs-bridge';
+import { startControlledBridge, type ControlledBridge } from './controlled-bridge';
+import { BRIDGE, dumpFlows, eventually, removeControllers, setControllers } from './ovs-bridge';
 
 /**
  * Desired-state flow sync against a real ovs-vswitchd: what lands in the flow table, what
@@ -12,24 +13,20 @@ import { BRIDGE, controllerSocket, dumpFlows, eventually, removeControllers, set
 const log = createLogger('test', 'silent');
 const DPID = 0xf00dn;
 const OWNER = 0x10;
+let bridge: ControlledBridge;
 let host: OvsHost;
 let server: ControllerServer;
 let sync: FlowSync;
 let target: string;
 
 beforeAll(async () => {
-  host = await startBridgeHost('of-sync', { dpid: DPID });
-  const socket = controllerSocket(host);
-  target = `unix:${socket}`;
-  server = await ControllerServer.listen([target], { log });
+  bridge = await startControlledBridge('of-sync', DPID);
+  ({ host, server, target } = bridge);
   sync = new FlowSync(server, { owner: OWNER, checkIntervalMs: 300, log });
-  await setControllers(host, BRIDGE, [target]);
-  await server.waitForSwitch(DPID);
 });
 afterAll(async () => {
   await sync?.close();
-  await server?.close();
-  await host?.stop();
+  await bridge?.stop();
 });
 
 const apply = (actions: Action[]) => ({ type: 'apply_actions' as const, actions });

@@ -55,11 +55,20 @@ export async function removeControllers(host: OvsHost, bridge: string): Promise<
 
 /** `ovs-ofctl dump-flows --no-stats`, one flow per line, sorted so sets compare as text. */
 export async function dumpFlows(host: OvsHost, bridge = BRIDGE): Promise<string[]> {
-  const out = await host.ofctl('dump-flows', bridge, '--no-stats');
+  return sortedEntries(await host.ofctl('dump-flows', bridge, '--no-stats'), 'OFPST_FLOW');
+}
+
+/** `ovs-ofctl -O OpenFlow13 dump-groups`, one group per line, sorted. */
+export async function dumpGroups(host: OvsHost, bridge = BRIDGE): Promise<string[]> {
+  return sortedEntries(await host.ofctl('-O', 'OpenFlow13', 'dump-groups', bridge), 'OFPST_GROUP_DESC');
+}
+
+/** The entries of an ovs-ofctl dump without its `header` line, sorted so sets compare as text. */
+function sortedEntries(out: string, header: string): string[] {
   return out
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('OFPST_FLOW'))
+    .filter((line) => line && !line.startsWith(header))
     .sort();
 }
 
