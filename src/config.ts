@@ -36,6 +36,8 @@ export interface DaemonConfig {
   openflow?: string[];
   /** Absent: a file in dataDir. */
   state?: StateConfig;
+  /** Where Service VIPs come from (absent: DEFAULT_SERVICE_CIDR); must not overlap a Network. */
+  serviceCidr?: string;
 }
 
 export const DEFAULT_OPENFLOW = 'tcp:127.0.0.1:6653';
@@ -56,7 +58,7 @@ export function formatHostPort(a: HostPort): string {
 }
 
 export function resolveDaemonConfig(
-  flags: Partial<Record<AddressSetting | 'dataDir' | 'consul' | 'state', string>> & { openflow?: string[] },
+  flags: Partial<Record<AddressSetting | 'dataDir' | 'consul' | 'state' | 'serviceCidr', string>> & { openflow?: string[] },
   env: NodeJS.ProcessEnv = process.env,
 ): DaemonConfig {
   const address = (key: AddressSetting): HostPort => {
@@ -77,6 +79,7 @@ export function resolveDaemonConfig(
     // socket in its run dir, or an address it can route to.
     openflow: flags.openflow ?? env.LOOM_OPENFLOW_ADDR?.split(',').map((a) => a.trim()).filter(Boolean) ?? [DEFAULT_OPENFLOW],
     state: parseStateSetting(flags.state ?? env.LOOM_STATE, flags.state !== undefined ? '--state' : 'LOOM_STATE'),
+    ...((flags.serviceCidr ?? env.LOOM_SERVICE_CIDR) ? { serviceCidr: flags.serviceCidr ?? env.LOOM_SERVICE_CIDR } : {}),
   };
 }
 

@@ -37,7 +37,8 @@ export function buildProgram(): Command {
     .option('--openflow <address...>', 'OpenFlow controller: tcp:HOST:PORT or unix:PATH, repeatable (env LOOM_OPENFLOW_ADDR, comma-separated; default tcp:127.0.0.1:6653)')
     .option('--data-dir <dir>', 'where state is kept (env LOOM_DATA_DIR, default .loom)')
     .option('--state <backend>', 'file (in --data-dir), or redis://HOST:PORT[/DB] to share state, address pools and the OpenFlow master lease with other instances (env LOOM_STATE, default file)')
-    .action(async (opts: { xds?: string; api?: string; consulApi?: string; dns?: string; consul?: string; openflow?: string[]; dataDir?: string; state?: string }) => {
+    .option('--service-cidr <cidr>', 'where Service VIPs come from; must not overlap a Network (env LOOM_SERVICE_CIDR, default 10.96.0.0/16)')
+    .action(async (opts: { xds?: string; api?: string; consulApi?: string; dns?: string; consul?: string; openflow?: string[]; dataDir?: string; state?: string; serviceCidr?: string }) => {
       const log = createLogger('loom');
       const daemon = await startDaemon(resolveDaemonConfig(opts), log);
       const registry = daemon.registry

@@ -36,7 +36,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'loom_' });
   const fabric = await FabricState.start(backend.ipam, store.current(), log.child({ component: 'fabric' }));
-  const manager = new MeshManager(store, snapshots, streams, metrics, log, (mesh) => fabric.syncNetworks(mesh));
+  const manager = new MeshManager(store, snapshots, streams, metrics, log, { beforeCommit: (mesh) => fabric.syncNetworks(mesh), serviceCidr: config.serviceCidr });
 
   const xdsServer = new AdsServer(snapshots.cache, allOf(streams, new XdsMetrics(metrics)), log.child({ component: 'xds' }));
   const xdsPort = await xdsServer.listen(config.xds.host, config.xds.port);

@@ -3,9 +3,9 @@ import type { Logger } from '../log';
 import type { ReportedHost } from '../model/host';
 import type { Mesh } from '../model/mesh';
 import { ControllerServer, FlowSync, RoleManager, type LeaderElection } from '../../fabric/openflow/controller';
-import { hostFlows, hostViewFromMesh } from '../../fabric/pipeline';
+import { hostState } from '../../fabric/compiler';
 
-/** Cookie owner of the overlay pipeline's flows (other features get their own owner). */
+/** Cookie owner of Loom's flows: one for every feature, so a host's whole state changes in one bundle. */
 const OVERLAY_OWNER = 0x1;
 
 /**
@@ -38,7 +38,8 @@ export class FabricController {
   static async start(addresses: readonly string[], mesh: Mesh, election: LeaderElection | undefined, log: Logger): Promise<FabricController> {
     const roles = election && new RoleManager(election, { log });
     const server = await ControllerServer.listen([...addresses], { log, ...(roles ? { prepare: roles.attach } : {}) });
-    const sync = new FlowSync(server, { owner: OVERLAY_OWNER, log });
+    // The one flow sync of these switches, so it also owns their groups (service load balancing).
+    const sync = new FlowSync(server, { owner: OVERLAY_OWNER, ownsGroups: true, log });
     log.info({ openflow: server.addresses, master: election?.isLeader ?? true }, 'OpenFlow controller listening');
     return new FabricController(server, sync, mesh, log, roles);
   }
@@ -71,11 +72,11 @@ export class FabricController {
     for (const host of this.hosts) {
       if (!host.datapathId) continue;
       try {
-        const view = hostViewFromMesh(this.mesh, this.hosts, host.name);
-        if (!view) continue;
+        const state = hostState(this.mesh, this.hosts, host.name);
+        if (!state) continue;
         const dpid = BigInt(`0x${host.datapathId}`);
         // Resolves when the switch holds the flows; a switch that is not connected yet gets them when it connects.
-        this.sync.setFlows(dpid, hostFlows(view)).catch((err: unknown) => this.log.error({ err: describeCause(err), host: host.name }, 'flows for host refused'));
+        this.sync.setFlows(dpid, state.flows, state.groups).catch((err: unknown) => this.log.error({ err: describeCause(err), host: host.name }, 'flows for host refused'));
       } catch (err) {
         this.log.error({ err: describeCause(err), host: host.name }, 'cannot compute flows for host; its flows stay as they were');
       }

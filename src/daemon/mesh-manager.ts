@@ -3,7 +3,8 @@ import type { ApplyResult, MeshOperations } from '../api/mesh-operations';
 import type { Logger } from '../log';
 import { parseResourceDocuments } from '../model/documents';
 import type { Kind, Resource } from '../model/kinds';
-import { applyResources, deleteResource, getResource, listResources, type Mesh } from '../model/mesh';
+import { applyResources, deleteResource, getResource, listResources, type ApplyOutcome, type Mesh } from '../model/mesh';
+import { assignServiceVips, checkServiceCidr, DEFAULT_SERVICE_CIDR } from '../model/service-vips';
 import { StateConflictError } from '../state/redis-state-store';
 import type { StateStore } from '../state/state-store';
 import type { MeshSnapshots } from '../../xds/mesh-snapshots';
@@ -21,6 +22,17 @@ const CONFLICT_RETRIES = 5;
  * commit first: the change is then recomputed on the state that won (it is validated
  * again, so it may now be refused). What other instances commit is published here too.
  */
+export interface MeshManagerOptions {
+  /**
+   * Brings runtime state kept beside the mesh (the fabric's address pools) in line with
+   * it: before a change here is persisted (throwing refuses the change, e.g. a pool in
+   * use), and after another instance's change.
+   */
+  beforeCommit?: (mesh: Mesh) => Promise<void>;
+  /** Where Service VIPs come from; default DEFAULT_SERVICE_CIDR. */
+  serviceCidr?: string;
+}
+
 export class MeshManager implements MeshOperations {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly changes: Counter<'operation' | 'result'>;
@@ -29,6 +41,8 @@ export class MeshManager implements MeshOperations {
   private readonly unsubscribe: () => void;
   /** The revision xDS clients and the fabric were last given. */
   private published: number;
+  private readonly beforeCommit: (mesh: Mesh) => Promise<void>;
+  private readonly serviceCidr: string;
 
   constructor(
     private readonly store: StateStore,
@@ -36,13 +50,11 @@ export class MeshManager implements MeshOperations {
     private readonly streams: StreamRegistry,
     metrics: Registry,
     private readonly log: Logger,
-    /**
-     * Brings runtime state kept beside the mesh (the fabric's address pools) in line with
-     * it: before a change here is persisted (throwing refuses the change, e.g. a pool in
-     * use), and after another instance's change.
-     */
-    private readonly beforeCommit: (mesh: Mesh) => Promise<void> = async () => {},
+    options: MeshManagerOptions = {},
   ) {
+    this.beforeCommit = options.beforeCommit ?? (async () => {});
+    this.serviceCidr = options.serviceCidr ?? DEFAULT_SERVICE_CIDR;
+    checkServiceCidr(store.current(), this.serviceCidr);
     this.changes = new Counter({ name: 'loom_mesh_changes_total', help: 'Apply and delete requests, by result', labelNames: ['operation', 'result'], registers: [metrics] });
     new Gauge({ name: 'loom_mesh_revision', help: 'Revision of the desired state', registers: [metrics], collect: function () { this.set(store.revision()); } });
     this.published = store.revision();
@@ -59,8 +71,9 @@ export class MeshManager implements MeshOperations {
   apply(text: string, source: string): Promise<ApplyResult> {
     return this.serialized(async () => {
       const documents = parseResourceDocuments(text, source);
-      const outcome = applyResources(this.store.current(), documents);
-      await this.change(outcome.mesh);
+      const outcome = this.withVips(applyResources(this.store.current(), documents));
+      // Nothing new (a sync re-applying what is there): no commit, so no revision for watchers to chase.
+      if (outcome.created.length + outcome.configured.length > 0) await this.change(outcome.mesh);
       const result = { revision: this.store.revision(), created: outcome.created, configured: outcome.configured, unchanged: outcome.unchanged };
       this.log.info({ source, ...result }, 'applied');
       return result;
@@ -69,7 +82,7 @@ export class MeshManager implements MeshOperations {
 
   delete(kind: Kind, name: string): Promise<void> {
     return this.serialized(async () => {
-      await this.change(deleteResource(this.store.current(), kind, name));
+      await this.change(this.withVips({ mesh: deleteResource(this.store.current(), kind, name), created: [], configured: [], unchanged: [] }).mesh);
       this.log.info({ kind, name, revision: this.store.revision() }, 'deleted');
     }, 'delete');
   }
@@ -88,6 +101,21 @@ export class MeshManager implements MeshOperations {
 
   proxyStatus(): unknown[] {
     return this.streams.list();
+  }
+
+  /**
+   * Every Service with its VIP (kept, or the lowest free one) and no Network over the
+   * service CIDR. A service applied again without its VIP is unchanged, not configured.
+   */
+  private withVips(outcome: ApplyOutcome): ApplyOutcome {
+    const previous = this.store.current();
+    const mesh = assignServiceVips(previous, outcome.mesh, this.serviceCidr);
+    checkServiceCidr(mesh, this.serviceCidr);
+    const same = (label: string) => {
+      const [kind, name] = label.split('/');
+      return kind === 'service' && JSON.stringify(previous.services[name]) === JSON.stringify(mesh.services[name]);
+    };
+    return { ...outcome, mesh, configured: outcome.configured.filter((l) => !same(l)), unchanged: [...outcome.unchanged, ...outcome.configured.filter(same)] };
   }
 
   private async change(mesh: Mesh): Promise<void> {

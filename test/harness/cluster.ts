@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { parseAgentConfig, startAgent, type RunningAgent } from '../../fabric/agent';
-import { formatFlows, hostFlows, hostViewFromMesh } from '../../fabric/pipeline';
+import { hostState } from '../../fabric/compiler';
+import { formatFlows, formatGroups } from '../../fabric/pipeline';
 import { createLogger, type Logger } from '../../src/log';
 import { emptyMesh, type Mesh } from '../../src/model/mesh';
 import { KINDS } from '../../src/model/kinds';
@@ -9,7 +10,7 @@ import { parsePingResult, type PingResult } from './cluster-ping';
 import { planeSocket, startPlaneProcesses, type PlaneProcess } from './cluster-planes';
 import { trackProcess, type PodProcess } from './cluster-process';
 import { createUnderlay, UNDERLAY_NIC, type Underlay } from './cluster-underlay';
-import { CommandError } from './netns';
+import { CommandError, type Netns } from './netns';
 import { startOvsHost, type OvsHost } from './ovs-host';
 import { assertPluginBuilt, invokeCni, type CniOutcome, Pod, startControlPlane, type ControlPlane, type PlaneApi } from './pod';
 
@@ -40,8 +41,9 @@ import { assertPluginBuilt, invokeCni, type CniOutcome, Pod, startControlPlane, 
  * expect((await cluster.ping(p, q.ip)).received).toBe(1);
  * ```
  *
- * `converged()` waits until every host's br-int holds exactly the flows the pipeline
- * computes from the control plane's current mesh: after it, traffic tests need no retries.
+ * `converged()` waits until every host's br-int holds exactly the flows and groups
+ * `hostState` computes from the control plane's current mesh: after it, traffic tests
+ * need no retries.
  * Everything is undone by `stop()` (also `await using`), and what a crashed test leaves is
  * removed when the process exits.
  */
@@ -139,6 +141,8 @@ export interface Cluster extends AsyncDisposable {
   addPod(host: string, network: string, name: string, options?: AddPodOptions): Promise<ClusterPod>;
   /** CNI DEL through the real plugin (with the ADD result as prevResult), then deletes the pod's namespace. */
   removePod(pod: ClusterPod): Promise<void>;
+  /** The pod's namespace, for helpers that run programs in it (test/harness/pod-tcp.ts). */
+  netns(pod: ClusterPod): Netns;
   /** Runs a command in the pod to completion; resolves with stdout, rejects with a CommandError. */
   exec(pod: ClusterPod, cmd: string, args?: readonly string[]): Promise<string>;
   /** Starts a long-running command in the pod; `stop()` of the cluster ends it if the test did not. */
@@ -149,7 +153,7 @@ export interface Cluster extends AsyncDisposable {
   ping(from: ClusterPod, toIp: string, options?: PingOptions): Promise<PingResult>;
   /** The CNI config the cluster uses for `network` on `host` (for invoking the plugin by hand). */
   cniConfig(host: string, network: string): Record<string, unknown>;
-  /** Waits until every host's br-int holds exactly the pipeline's flows for the current mesh and host reports. */
+  /** Waits until every host's br-int holds exactly the flows and groups of `hostState` for the current mesh and host reports. */
   converged(timeoutMs?: number): Promise<void>;
   /** Ends processes, stops agents, the control plane and OVS, deletes every namespace. Idempotent. */
   stop(): Promise<void>;
@@ -340,6 +344,10 @@ class ClusterInstance implements Cluster {
     await ns.delete();
   }
 
+  netns(pod: ClusterPod): Netns {
+    return this.namespaceOf(pod).ns;
+  }
+
   exec(pod: ClusterPod, cmd: string, args: readonly string[] = []): Promise<string> {
     return this.namespaceOf(pod).exec(cmd, args);
   }
@@ -487,7 +495,7 @@ class ClusterInstance implements Cluster {
     }
   }
 
-  /** Per host, the flows missing from br-int and those it should not have; empty when converged. */
+  /** Per host, the flows and groups missing from br-int and those it should not have; empty when converged. */
   /** The desired state, as the control plane's API returns it. */
   private async currentMesh(): Promise<Mesh> {
     const mesh: Record<string, Record<string, unknown>> = { ...emptyMesh() };
@@ -503,15 +511,19 @@ class ClusterInstance implements Cluster {
     const reported = await this.reportedHosts();
     const out: string[] = [];
     for (const part of this.parts) {
-      const view = hostViewFromMesh(mesh, reported, part.name);
-      const expected = view ? normalizeDump(formatFlows(hostFlows(view), { tableNames: false })) : [];
-      const actual = await this.view(part).dumpFlows();
+      const state = hostState(mesh, reported, part.name);
+      const expected = state ? [...normalizeDump(formatFlows(state.flows, { tableNames: false })), ...lines(formatGroups(state.groups, { tableNames: false }))] : [];
+      const actual = [...(await this.view(part).dumpFlows()), ...lines(await part.ovs.ofctl('--no-names', 'dump-groups', 'br-int')).filter((l) => l.startsWith('group_id='))];
       const missing = expected.filter((l) => !actual.includes(l));
       const extra = actual.filter((l) => !expected.includes(l));
       if (missing.length || extra.length) out.push(`${part.name}: ${missing.length} missing, ${extra.length} extra${[...missing.slice(0, 5).map((l) => `\n  - ${l}`), ...extra.slice(0, 5).map((l) => `\n  + ${l}`)].join('')}`);
     }
     return out;
   }
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
 function describeOutcome(o: CniOutcome): string {

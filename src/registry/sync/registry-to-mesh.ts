@@ -43,7 +43,7 @@ export async function applyExternalMesh(ops: MeshOperations, external: ExternalM
     }
     wanted.set(key, r);
   }
-  const changed = [...wanted.entries()].filter(([key, r]) => stableJson(current.get(key)) !== stableJson(r)).map(([, r]) => r);
+  const changed = [...wanted.entries()].filter(([key, r]) => stableJson(current.get(key)) !== stableJson(withKeptVip(r, current.get(key)))).map(([, r]) => r);
   if (changed.length > 0) await applyInGroups(ops, changed, result);
 
   const gone = [...current.entries()].filter(([key, r]) => isImported(r) && !wanted.has(key));
@@ -83,6 +83,11 @@ async function applyInGroups(ops: MeshOperations, resources: Resource[], result:
       for (const r of group) result.refused.push({ resource: label(r), error: describeCause(err) });
     }
   }
+}
+
+/** The catalog knows nothing of VIPs: an imported service keeps the one Loom gave it, and that is no change. */
+function withKeptVip(wanted: Resource, current: Resource | undefined): Resource {
+  return wanted.kind === 'Service' && wanted.vip === undefined && current?.kind === 'Service' && current.vip !== undefined ? { ...wanted, vip: current.vip } : wanted;
 }
 
 /** JSON is YAML: one document per resource. */

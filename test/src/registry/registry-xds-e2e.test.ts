@@ -65,7 +65,7 @@ describe('registry → xDS with a real gRPC xDS client', () => {
     await client.callUntil(TARGET, both, { timeoutMs: 10_000 });
     // One service port per distinct instance port; the protocol from b1's meta.
     const ports = backends.map((b) => ({ port: b.port, protocol: 'grpc' })).sort((a, b) => a.port - b.port);
-    expect(daemon.manager.get('Service', 'echo')).toEqual({ kind: 'Service', name: 'echo', ports, labels: { 'loom/origin': 'registry' } });
+    expect(daemon.manager.get('Service', 'echo')).toEqual({ kind: 'Service', name: 'echo', ports, labels: { 'loom/origin': 'registry' }, vip: expect.stringMatching(/^10\.96\./) });
     const r = await client.call(TARGET, 40);
     expect(r.errors).toEqual({});
     expect(Object.keys(r.results).sort()).toEqual(['b1', 'b2']);

@@ -8,7 +8,7 @@ import type { Mesh } from '../../../../src/model/mesh';
 import type { PodProcess } from '../../../harness/cluster-process';
 import { startPipelineBridge, type PipelineBridge } from '../../pipeline/pipeline-bridge';
 import { backend, HOSTS, meshOf, NETWORKS, pod, service } from './meshes';
-import { connectMany, startNameServer, tally } from './pod-tcp';
+import { connectMany, startNameServer, tally } from '../../../harness/pod-tcp';
 
 /**
  * Service VIPs on a real br-int (OVS 3.1, userspace datapath, userspace conntrack): a

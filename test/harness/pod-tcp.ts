@@ -1,5 +1,5 @@
-import { trackProcess, type PodProcess } from '../../../harness/cluster-process';
-import type { Netns } from '../../../harness/netns';
+import { trackProcess, type PodProcess } from './cluster-process';
+import type { Netns } from './netns';
 
 /**
  * TCP inside pods for the service LB tests, with small Node programs (Node is on every

@@ -1,0 +1,23 @@
+import type { ReportedHost } from '../../src/model/host';
+import type { Mesh } from '../../src/model/mesh';
+import { hostFlows, hostViewFromMesh, type PipelineFlow, type PipelineGroup } from '../pipeline';
+import { serviceLbFlows } from './service-lb';
+
+/** Everything one host's br-int should hold: what the controller's flow sync installs, in one bundle. */
+export interface HostState {
+  flows: PipelineFlow[];
+  groups: PipelineGroup[];
+}
+
+/**
+ * One host's whole desired state from the model and the agents' reports: the overlay
+ * pipeline (`hostFlows`) and every feature's flows above its pass-throughs. Undefined for
+ * a host that has not reported its tunnel port yet (see hostViewFromMesh). Pure; throws
+ * InvalidViewError when the model cannot be turned into flows for this host.
+ */
+export function hostState(mesh: Mesh, hosts: readonly ReportedHost[], hostName: string): HostState | undefined {
+  const view = hostViewFromMesh(mesh, hosts, hostName);
+  if (!view) return undefined;
+  const lb = serviceLbFlows(mesh, view);
+  return { flows: [...hostFlows(view), ...lb.flows], groups: lb.groups };
+}
