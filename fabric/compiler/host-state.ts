@@ -1,12 +1,15 @@
 import type { ReportedHost } from '../../src/model/host';
 import type { Mesh } from '../../src/model/mesh';
 import { hostFlows, hostViewFromMesh, type PipelineFlow, type PipelineGroup } from '../pipeline';
+import { securityGroupFlows, type CompiledRule } from './security-groups';
 import { serviceLbFlows } from './service-lb';
 
 /** Everything one host's br-int should hold: what the controller's flow sync installs, in one bundle. */
 export interface HostState {
   flows: PipelineFlow[];
   groups: PipelineGroup[];
+  /** The security-group rules with flows here, by conjunction id: what flow counters and traces are read back as. */
+  rules: CompiledRule[];
 }
 
 /**
@@ -19,5 +22,6 @@ export function hostState(mesh: Mesh, hosts: readonly ReportedHost[], hostName: 
   const view = hostViewFromMesh(mesh, hosts, hostName);
   if (!view) return undefined;
   const lb = serviceLbFlows(mesh, view);
-  return { flows: [...hostFlows(view), ...lb.flows], groups: lb.groups };
+  const security = securityGroupFlows(mesh, view);
+  return { flows: [...hostFlows(view), ...lb.flows, ...security.flows], groups: lb.groups, rules: security.rules };
 }

@@ -9,7 +9,7 @@ import type { MeshOperations } from './mesh-operations';
 /**
  * The REST API (`127.0.0.1:7070` by default), used by the CLI and by anything else:
  *   POST   /v1/apply?source=NAME      body: YAML or JSON resource documents
- *   GET    /v1/{kind}[/{name}]        kind: services | endpoints | routes
+ *   GET    /v1/{kind}[/{name}]        kind: services | endpoints | routes | securitygroups | networks
  *   DELETE /v1/{kind}/{name}
  *   GET    /v1/proxy-status
  *   PUT    /v1/hosts/{name}           an agent reports its host (JSON)

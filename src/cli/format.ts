@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import type { ReportedHost } from '../model/host';
 import type { Kind, Resource } from '../model/kinds';
+import { formatSelector } from '../model/security-group';
 import type { StreamStatus } from '../../xds/server/stream-registry';
 
 /** Human-readable output of the CLI: aligned tables, or YAML/JSON on request. */
@@ -30,6 +31,17 @@ const COLUMNS: { [K in Kind]: { header: string[]; row: (r: Extract<Resource, { k
   Route: {
     header: ['NAME', 'SERVICE', 'RULES', 'PINNING'],
     row: (r) => [r.name, r.service, String(r.rules?.length ?? 0), pinningSummary(r.pinning)],
+  },
+  SecurityGroup: {
+    header: ['NAME', 'MEMBERS', 'INGRESS RULES', 'EGRESS RULES', 'EXPORTS'],
+    row: (g) => [
+      g.name,
+      [g.members.selector && formatSelector(g.members.selector), ...(g.members.services ?? []).map((s) => `service/${s}`), ...(g.members.groups ?? []).map((x) => `group/${x}`)].filter(Boolean).join(','),
+      String(g.ingress?.length ?? 0),
+      // Without `egress`, members may send anything.
+      g.egress ? String(g.egress.length) : 'open',
+      (g.exports ?? []).map((e) => `${e.service !== undefined ? `service/${e.service}` : formatSelector(e.selector ?? {})}→${e.to.join('+')}`).join(',') || '-',
+    ],
   },
 };
 

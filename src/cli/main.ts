@@ -74,8 +74,8 @@ export function buildProgram(): Command {
 
   program
     .command('get')
-    .description('list resources: services, endpoints, routes, networks, hosts')
-    .argument('<kind>', 'services | endpoints | routes | networks | hosts', (word: string) => (/^hosts?$/i.test(word) ? 'hosts' : kindArgument(word)))
+    .description('list resources: services, endpoints, routes, securitygroups, networks, hosts')
+    .argument('<kind>', 'services | endpoints | routes | securitygroups | networks | hosts', (word: string) => (/^hosts?$/i.test(word) ? 'hosts' : kindArgument(word)))
     .argument('[name]', 'one resource')
     .addOption(outputOption())
     .addOption(apiOption())
@@ -96,7 +96,7 @@ export function buildProgram(): Command {
   program
     .command('delete')
     .description('delete one resource')
-    .argument('<kind>', 'service | endpoint | route', kindArgument)
+    .argument('<kind>', 'service | endpoint | route | securitygroup | network', kindArgument)
     .argument('<name>')
     .addOption(apiOption())
     .action(async (kind: Kind, name: string, opts: { api?: string }) => {

@@ -5,6 +5,8 @@ import type { Endpoint } from './endpoint';
 import { KINDS, type Collection, type Kind, type Resource } from './kinds';
 import type { Network } from './network';
 import type { Route } from './route';
+import type { SecurityGroup } from './security-group';
+import { securityGroupProblems } from './security-group-checks';
 import type { Service } from './service';
 
 /**
@@ -16,11 +18,12 @@ export interface Mesh {
   services: Readonly<Record<string, Service>>;
   endpoints: Readonly<Record<string, Endpoint>>;
   routes: Readonly<Record<string, Route>>;
+  securityGroups: Readonly<Record<string, SecurityGroup>>;
   networks: Readonly<Record<string, Network>>;
 }
 
 export function emptyMesh(): Mesh {
-  return { services: {}, endpoints: {}, routes: {}, networks: {} };
+  return { services: {}, endpoints: {}, routes: {}, securityGroups: {}, networks: {} };
 }
 
 export function collectionOf(kind: Kind): Collection {
@@ -47,7 +50,13 @@ export interface ApplyOutcome {
 
 /** Upserts resources (by kind and name) and checks the result as a whole. */
 export function applyResources(mesh: Mesh, items: { resource: Resource; location?: ResourceLocation }[]): ApplyOutcome {
-  const next = { services: { ...mesh.services }, endpoints: { ...mesh.endpoints }, routes: { ...mesh.routes }, networks: { ...mesh.networks } };
+  const next = {
+    services: { ...mesh.services },
+    endpoints: { ...mesh.endpoints },
+    routes: { ...mesh.routes },
+    securityGroups: { ...mesh.securityGroups },
+    networks: { ...mesh.networks },
+  };
   const outcome: Omit<ApplyOutcome, 'mesh'> = { created: [], configured: [], unchanged: [] };
   const locations = new Map<string, ResourceLocation | undefined>();
   for (const { resource, location } of items) {
@@ -88,7 +97,7 @@ export function deleteResource(mesh: Mesh, kind: Kind, name: string): Mesh {
 
 type ReferenceProblem = Omit<InputProblem, 'source'> & { resource: string };
 
-/** Cross-resource rules: references resolve, one Route per Service, affinity needs a hashing balancer. */
+/** Cross-resource rules: references resolve, one Route per Service, affinity needs a hashing balancer, security groups fit together. */
 export function checkReferences(mesh: Mesh): ReferenceProblem[] {
   const problems: ReferenceProblem[] = [];
   const known = Object.keys(mesh.services).sort();
@@ -99,6 +108,7 @@ export function checkReferences(mesh: Mesh): ReferenceProblem[] {
   }
 
   problems.push(...networkProblems(mesh));
+  problems.push(...securityGroupProblems(mesh));
 
   const routeOfService = new Map<string, string>();
   for (const route of Object.values(mesh.routes)) {

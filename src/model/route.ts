@@ -1,20 +1,11 @@
 import { z } from 'zod';
-import { Duration, HeaderName, Labels, Name, Percent, Re2Regex, strictObject } from './schema-helpers';
+import { Duration, exactlyOne, HeaderName, Labels, Name, Percent, Re2Regex, strictObject } from './schema-helpers';
 
 /**
  * Ordered L7 routing for one Service: the first rule whose match fits a request decides
  * where it goes. Before any rule, backend pinning (`x-loom-backend: <endpoint>`) sends a
  * request to exactly that healthy endpoint of the route's service.
  */
-
-function exactlyOne<T extends Record<string, unknown>>(keys: readonly (keyof T & string)[], what: string) {
-  return (value: T, ctx: z.RefinementCtx) => {
-    const present = keys.filter((k) => value[k] !== undefined);
-    if (present.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: `${what} needs exactly one of ${keys.join(', ')}${present.length ? ` (got ${present.join(', ')})` : ''}` });
-    }
-  };
-}
 
 const PathMatch = strictObject({ prefix: z.string().startsWith('/', 'paths start with /').optional(), exact: z.string().startsWith('/', 'paths start with /').optional(), regex: Re2Regex.optional() })
   .superRefine(exactlyOne(['prefix', 'exact', 'regex'], 'a path match'));

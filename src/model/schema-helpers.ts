@@ -13,6 +13,16 @@ export function strictObject<T extends z.ZodRawShape>(shape: T) {
   });
 }
 
+/** A refinement: exactly one of `keys` is set (`a path match needs exactly one of prefix, exact, regex (got prefix, exact)`). */
+export function exactlyOne<T extends Record<string, unknown>>(keys: readonly (keyof T & string)[], what: string) {
+  return (value: T, ctx: z.RefinementCtx) => {
+    const present = keys.filter((k) => value[k] !== undefined);
+    if (present.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `${what} needs exactly one of ${keys.join(', ')}${present.length ? ` (got ${present.join(', ')})` : ''}` });
+    }
+  };
+}
+
 const NAME_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 export const Name = z
   .string({ error: 'expected a name (string)' })

@@ -7,6 +7,7 @@ import { EndpointSchema } from '../model/endpoint';
 import { NetworkSchema } from '../model/network';
 import { checkReferences, emptyMesh, type Mesh } from '../model/mesh';
 import { RouteSchema } from '../model/route';
+import { SecurityGroupSchema } from '../model/security-group';
 import { ServiceSchema } from '../model/service';
 import type { StateStore } from './state-store';
 
@@ -19,8 +20,9 @@ const PersistedState = z.strictObject({
     services: z.record(z.string(), ServiceSchema),
     endpoints: z.record(z.string(), EndpointSchema),
     routes: z.record(z.string(), RouteSchema),
-    // Absent in files written before networks existed.
+    // Absent in files written before networks (security groups) existed.
     networks: z.record(z.string(), NetworkSchema).default({}),
+    securityGroups: z.record(z.string(), SecurityGroupSchema).default({}),
   }),
 });
 

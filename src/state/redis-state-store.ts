@@ -6,6 +6,7 @@ import { EndpointSchema } from '../model/endpoint';
 import { checkReferences, emptyMesh, type Mesh } from '../model/mesh';
 import { NetworkSchema } from '../model/network';
 import { RouteSchema } from '../model/route';
+import { SecurityGroupSchema } from '../model/security-group';
 import { ServiceSchema } from '../model/service';
 import { CorruptStateError } from './file-state-store';
 import { COMMIT } from './redis-state-scripts';
@@ -27,6 +28,7 @@ const StoredMesh = z.strictObject({
   endpoints: z.record(z.string(), EndpointSchema),
   routes: z.record(z.string(), RouteSchema),
   networks: z.record(z.string(), NetworkSchema).default({}),
+  securityGroups: z.record(z.string(), SecurityGroupSchema).default({}),
 });
 
 /** Another instance committed since this one last looked; nothing was changed. Retry on `current()`. */

@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import { promisify } from 'node:util';
-import { encode, Port } from '../../../fabric/openflow/codec';
-import { Feature, flow, formatFlow, formatFlows, hostFlows, NetworkId, PacketSource, TargetOfport, type EndpointView, type PipelineFlow } from '../../../fabric/pipeline';
+import { Port } from '../../../fabric/openflow/codec';
+import { Feature, flow, formatFlow, formatFlows, hostFlows, NetworkId, PacketSource, TargetOfport, type EndpointView } from '../../../fabric/pipeline';
+import { ofpPrint } from './flow-checks';
 import { startPipelineBridge, type PipelineBridge } from './pipeline-bridge';
 import { BLUE, EP, GOLDEN_FILE, GOLDEN_VIEW, GREEN, TRACE_VIEW, TUNNEL_OFPORT, UNDERLAY } from './views';
 
@@ -13,7 +12,6 @@ import { BLUE, EP, GOLDEN_FILE, GOLDEN_VIEW, GREEN, TRACE_VIEW, TUNNEL_OFPORT, U
  * ARP answers, packet-ins — and pods' own kernels resolve and ping through it.
  */
 
-const run = promisify(execFile);
 let bridge: PipelineBridge;
 
 beforeAll(async () => {
@@ -31,15 +29,6 @@ describe('the golden flows on a real bridge', () => {
     await bridge.replaceFlows(fs.readFileSync(GOLDEN_FILE, 'utf8'));
     expect(await bridge.dumpFlows()).toBe(fs.readFileSync(GOLDEN_FILE, 'utf8'));
   });
-
-  /** OVS's reading of the codec's FLOW_MOD for `f`, in formatFlow's layout (tables by id). */
-  const ofpPrint = async (f: PipelineFlow) => {
-    const bytes = encode({ type: 'flow_mod', xid: 0, command: 'add', tableId: f.tableId, priority: f.priority, match: f.match, instructions: f.instructions });
-    const { stdout } = await run('ovs-ofctl', ['ofp-print', bytes.toString('hex')]);
-    const m = /^OFPT_FLOW_MOD \(OF1\.3\) \(xid=0x0\): ADD (?:table:(\d+) )?(.*)$/.exec(stdout.trim());
-    if (!m) throw new Error(`unexpected ofp-print output: ${stdout}`);
-    return `table=${m[1] ?? 0}, ${m[2]}`;
-  };
 
   test('what the flow sync will send (the codec’s FLOW_MODs) is, to OVS, what the golden text says', async () => {
     const flows = hostFlows(GOLDEN_VIEW);

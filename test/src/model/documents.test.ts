@@ -25,10 +25,10 @@ describe('parseResourceDocuments', () => {
   // Each case: what is wrong, and what the error must say (file, document, field, line, what is accepted).
   it.each<{ name: string; input: string; expected: Omit<Partial<InputProblem>, 'message'> & { message: RegExp } }>([
     { name: 'invalid YAML', input: 'kind: Service\nname: [unclosed\n', expected: { document: 1, message: /invalid YAML/ } },
-    { name: 'not a mapping', input: '- a\n- b\n', expected: { document: 1, message: /expected a mapping with a kind: field \(one of Service, Endpoint, Route, Network\)/ } },
-    { name: 'missing kind', input: 'name: x\n', expected: { path: 'kind', message: /missing kind; expected one of Service, Endpoint, Route, Network/ } },
+    { name: 'not a mapping', input: '- a\n- b\n', expected: { document: 1, message: /expected a mapping with a kind: field \(one of Service, Endpoint, Route, SecurityGroup, Network\)/ } },
+    { name: 'missing kind', input: 'name: x\n', expected: { path: 'kind', message: /missing kind; expected one of Service, Endpoint, Route, SecurityGroup, Network/ } },
     { name: 'unknown kind', input: 'kind: Widget\nname: x\n', expected: { path: 'kind', message: /unknown kind "Widget"/ } },
-    { name: 'unknown field', input: `${SERVICE}colour: blue\n`, expected: { path: 'colour', line: 4, message: /unknown field "colour"; accepted fields: kind, name, ports, labels, loadBalancer, vip, sessionAffinity/ } },
+    { name: 'unknown field', input: `${SERVICE}colour: blue\n`, expected: { path: 'colour', line: 4, message: /unknown field "colour"; accepted fields: kind, name, ports, labels, loadBalancer/ } },
     { name: 'nested unknown field', input: `${SERVICE.replace('grpc}', 'grpc, tls: true}')}`, expected: { path: 'ports[0].tls', message: /accepted fields: name, port, protocol/ } },
     { name: 'bad enum', input: SERVICE.replace('grpc', 'smtp'), expected: { path: 'ports[0].protocol', line: 3, message: /expected one of: http, grpc, tcp/ } },
     { name: 'bad name', input: SERVICE.replace('echo', 'Echo_1'), expected: { path: 'name', message: /DNS-style name/ } },
