@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import type { Endpoint } from '../../../src/model/endpoint';
 import type { Mesh } from '../../../src/model/mesh';
 import { portRangeOf, ruleOf, type PortRange, type SecurityGroup, type SgProtocol, type SgRule } from '../../../src/model/security-group';
@@ -12,7 +13,9 @@ import type { Direction } from './stages';
  * traffic. Pure; no flows yet (conjunction.ts builds them).
  *
  * - Group rules apply to the group's members; peers are endpoints (matched in their own
- *   network) or CIDRs (in any network).
+ *   network) or CIDRs (in any network). An endpoint outside the overlay — no network,
+ *   such as a service registered in Consul by others — is matched by its address, like a
+ *   /32 CIDR.
  * - An export is two rules: into the exported endpoints from the target groups' members,
  *   and out of those members that are egress-isolated towards the exported endpoints. A
  *   service export allows TCP to the Service's ports (a connection to its VIP keeps its
@@ -95,7 +98,8 @@ export function securityPolicy(mesh: Mesh, plan: HostPlan): Policy {
     if (members.length > 0 && peers !== 'none') rules.push({ ...identity, description, members, peers, traffic });
   };
   /** Peer endpoints as addresses, in the networks of `members` only; 'none' when nothing is left. */
-  const addresses = (eps: readonly Endpoint[], members: readonly LocalEndpoint[], cidrs: string[] = []): PolicyRule['peers'] | 'none' => {
+  const addresses = (eps: readonly Endpoint[], members: readonly LocalEndpoint[], given: string[] = []): PolicyRule['peers'] | 'none' => {
+    const cidrs = [...given, ...eps.filter((ep) => ep.network === undefined && isIPv4(ep.address)).map((ep) => `${ep.address}/32`)];
     if (cidrs.includes(ANYWHERE)) return undefined;
     const networks = new Set(members.map((m) => m.network.id));
     const byKey = new Map<string, PeerAddress>();

@@ -2,6 +2,8 @@ import { describeCause } from '../../errors';
 import type { Logger } from '../../log';
 import type { Endpoint } from '../../model/endpoint';
 import type { Mesh } from '../../model/mesh';
+import { TENANT_LABEL } from '../../model/security-group';
+import { indexSecurityGroups } from '../../model/security-group-members';
 import { LOOM_MANAGED_META, externalCheckId, type CheckStatus, type ExternalRegistration, type Registry, type ServiceInstance } from '../registry';
 import { isImported } from './origin';
 import { isServiceEndpoint } from '../../model/endpoint';
@@ -35,6 +37,7 @@ const HEALTH_STATUS: Record<NonNullable<Endpoint['health']>, CheckStatus> = { he
 export function registrationsForMesh(mesh: Mesh, opts: MeshToRegistryOptions = {}): ExternalRegistration[] {
   const node = opts.node ?? DEFAULT_LOOM_NODE;
   const nodeAddress = opts.nodeAddress ?? '127.0.0.1';
+  const groups = securityGroupsByEndpoint(mesh);
   return Object.values(mesh.endpoints)
     .filter(isServiceEndpoint)
     .filter((ep) => !isImported(ep) && mesh.services[ep.service])
@@ -60,11 +63,25 @@ export function registrationsForMesh(mesh: Mesh, opts: MeshToRegistryOptions = {
           protocol: protocols[0],
           ...(ep.host ? { 'loom-host': ep.host } : {}),
           ...(ep.weight ? { 'loom-weight': String(ep.weight) } : {}),
+          ...(ep.network ? { 'loom-network': ep.network } : {}),
+          ...(service.vip ? { 'loom-vip': service.vip } : {}),
+          ...(ep.labels?.[TENANT_LABEL] ? { 'loom-tenant': ep.labels[TENANT_LABEL] } : {}),
+          ...(groups.has(ep.name) ? { 'loom-security-groups': groups.get(ep.name)!.join(',') } : {}),
         },
         status: HEALTH_STATUS[health],
         output: health,
       };
     });
+}
+
+/** Each endpoint's security groups, by name, sorted: what the catalog tells other tools about its policy. */
+function securityGroupsByEndpoint(mesh: Mesh): Map<string, string[]> {
+  const index = indexSecurityGroups(mesh);
+  const byEndpoint = new Map<string, string[]>();
+  for (const group of Object.keys(mesh.securityGroups).sort()) {
+    for (const ep of index.members(group)) byEndpoint.set(ep.name, [...(byEndpoint.get(ep.name) ?? []), group]);
+  }
+  return byEndpoint;
 }
 
 /** Labels whose keys Consul accepts as meta keys (letters, digits, `_`, `-`). */

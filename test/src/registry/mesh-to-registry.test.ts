@@ -38,6 +38,28 @@ describe('registrationsForMesh (pure)', () => {
     ]);
   });
 
+  it('tells other tools where an endpoint lives and what guards it: network, VIP, tenant, security groups', () => {
+    const fabric: Resource[] = [
+      { kind: 'Network', name: 'blue', cidr: '10.1.0.0/24', vni: 100 },
+      { kind: 'Service', name: 'db', ports: [{ port: 5432, protocol: 'tcp' }], vip: '10.96.0.7' },
+      { kind: 'Endpoint', name: 'db-1', service: 'db', port: 5432, address: '10.1.0.5', network: 'blue', mac: '0a:58:0a:01:00:05', labels: { tenant: 'acme', app: 'db' } },
+      { kind: 'SecurityGroup', name: 'storage', members: { services: ['db'] }, ingress: [] },
+      { kind: 'SecurityGroup', name: 'acme-db', members: { selector: { app: 'db' } } },
+    ];
+    const [db1] = registrationsForMesh(meshOf(fabric));
+    expect(db1.meta).toEqual({
+      tenant: 'acme',
+      app: 'db',
+      'loom-managed': 'true',
+      'loom-endpoint': 'db-1',
+      protocol: 'tcp',
+      'loom-network': 'blue',
+      'loom-vip': '10.96.0.7',
+      'loom-tenant': 'acme',
+      'loom-security-groups': 'acme-db,storage',
+    });
+  });
+
   it('does not register back what came from the registry', () => {
     const imported: Resource[] = [
       { kind: 'Service', name: 'ext', ports: [{ port: 80, protocol: 'http' }], labels: { 'loom/origin': 'registry' } },

@@ -72,6 +72,17 @@ test('the same mesh gives the same flows whatever the order of its documents', (
   expect(securityGroupFlows(reversed, viewOf(reversed))).toEqual(securityGroupFlows(mesh, viewOf(mesh)));
 });
 
+test('a service outside the overlay (registered in Consul by others: no network) is a peer by its addresses, in any network', () => {
+  const external = [
+    'kind: Service\nname: billing\nports: [{port: 8080, protocol: http}]\n',
+    'kind: Endpoint\nname: billing-1\nservice: billing\naddress: 172.16.5.9\nport: 8080\n',
+    'kind: SecurityGroup\nname: api\nmembers: {selector: {app: api}}\ningress: [{protocol: tcp, ports: [80], from: [{service: billing}]}]\n',
+  ];
+  const mesh = meshOf(...NETWORKS, pod('api-1', { ip: '10.0.0.2', host: 'host-a', ofport: 1, labels: { app: 'api' } }), ...external);
+  const text = formatFlows(securityGroupFlows(mesh, viewOf(mesh)).flows);
+  expect(text).toMatch(/table=IngressSecurity, priority=100,ip,nw_src=172\.16\.5\.9 actions=conjunction\(/);
+});
+
 test('without groups or tenants there are no flows, and pods stay open (the pipeline’s pass-through)', () => {
   const mesh = meshOf(...NETWORKS, pod('a', { ip: '10.0.0.2', host: 'host-a', ofport: 1 }));
   expect(securityGroupFlows(mesh, viewOf(mesh))).toEqual({ flows: [], rules: [] });
