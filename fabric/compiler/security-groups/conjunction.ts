@@ -39,30 +39,41 @@ export function ruleFlows(rule: ConjunctiveRule): PipelineFlow[] {
  * clauses must be identical to merge; anything else is a bug here, not bad input.
  */
 export function mergeFlows(flows: readonly PipelineFlow[]): PipelineFlow[] {
-  const byIdentity = new Map<string, PipelineFlow>();
+  // Grouped first and merged once per identity: a flow shared by many rules would make pairwise merging quadratic.
+  const byIdentity = new Map<string, PipelineFlow[]>();
   for (const f of flows) {
     const id = `${f.tableId}/${f.priority}/${matchKey(f.match)}`;
-    const prior = byIdentity.get(id);
-    if (!prior) byIdentity.set(id, f);
-    else byIdentity.set(id, merged(prior, f));
+    const same = byIdentity.get(id);
+    if (same) same.push(f);
+    else byIdentity.set(id, [f]);
   }
-  return [...byIdentity.entries()].sort(([a, fa], [b, fb]) => fa.tableId - fb.tableId || fb.priority - fa.priority || (a < b ? -1 : a > b ? 1 : 0)).map(([, f]) => f);
+  return [...byIdentity.entries()]
+    .map(([id, same]) => [id, same.length === 1 ? same[0] : merged(same)] as const)
+    .sort(([a, fa], [b, fb]) => fa.tableId - fb.tableId || fb.priority - fa.priority || (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, f]) => f);
 }
 
-function merged(a: PipelineFlow, b: PipelineFlow): PipelineFlow {
-  const conjunctions = (f: PipelineFlow) => {
-    const [only, ...more] = f.instructions;
-    return only?.type === 'apply_actions' && more.length === 0 && only.actions.every((x) => x.type === 'conjunction') ? only.actions : undefined;
-  };
-  const ca = conjunctions(a);
-  const cb = conjunctions(b);
-  if (ca && cb) {
-    const actions = new Map<string, Action>([...ca, ...cb].map((x) => [JSON.stringify(x), x]));
-    const sorted = [...actions.values()].sort((x, y) => (x.type === 'conjunction' && y.type === 'conjunction' ? x.id - y.id || x.clause - y.clause : 0));
-    return { ...a, instructions: [{ type: 'apply_actions', actions: sorted }] };
+/** Conjunction-only flows of one identity become one flow with all their conjunctions; any other duplicate must be identical. */
+function merged(same: readonly PipelineFlow[]): PipelineFlow {
+  const [first] = same;
+  const conjunctions = same.map(conjunctionsOf);
+  if (conjunctions.every((c) => c !== undefined)) {
+    const actions = new Map<string, ConjunctionAction>();
+    for (const c of conjunctions.flat()) actions.set(`${c!.id}/${c!.clause}/${c!.nClauses}`, c!);
+    const sorted = [...actions.values()].sort((x, y) => x.id - y.id || x.clause - y.clause);
+    return { ...first, instructions: [{ type: 'apply_actions', actions: sorted }] };
   }
-  if (JSON.stringify(a.instructions) === JSON.stringify(b.instructions)) return a;
-  throw new Error(`security groups built two different flows with one identity: table ${a.tableId}, priority ${a.priority}, ${matchKey(a.match)}`);
+  const text = JSON.stringify(first.instructions);
+  if (same.every((f) => JSON.stringify(f.instructions) === text)) return first;
+  throw new Error(`security groups built two different flows with one identity: table ${first.tableId}, priority ${first.priority}, ${matchKey(first.match)}`);
+}
+
+type ConjunctionAction = Extract<Action, { type: 'conjunction' }>;
+
+/** The flow's actions when it carries nothing but conjunctions. */
+function conjunctionsOf(f: PipelineFlow): ConjunctionAction[] | undefined {
+  const [only, ...more] = f.instructions;
+  return only?.type === 'apply_actions' && more.length === 0 && only.actions.every((x) => x.type === 'conjunction') ? (only.actions as ConjunctionAction[]) : undefined;
 }
 
 /** The match as text with sorted keys: equal for equal matches, whatever order they were built in. */
