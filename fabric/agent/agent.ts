@@ -138,6 +138,7 @@ class Agent implements RunningAgent {
       mtu: s.podMtu,
       hwOffload: { enabled: s.hwOffload, offloadedFlows: s.hwOffload ? this.offloadedFlows : 0 },
       datapathId: s.datapathId,
+      ...this.vswitchdCtl(),
     };
     try {
       await this.api.reportHost(report);
@@ -189,7 +190,21 @@ class Agent implements RunningAgent {
   private reportChanged(): boolean {
     const s = this.current!;
     const sent = this.lastSent ? (JSON.parse(this.lastSent) as HostStatus) : undefined;
-    return !sent || sent.datapathType !== s.datapathType || sent.tunnelOfport !== s.tunnelOfport || sent.mtu !== s.podMtu || sent.datapathId !== s.datapathId || sent.hwOffload?.enabled !== s.hwOffload;
+    return (
+      !sent ||
+      sent.datapathType !== s.datapathType ||
+      sent.tunnelOfport !== s.tunnelOfport ||
+      sent.mtu !== s.podMtu ||
+      sent.datapathId !== s.datapathId ||
+      sent.hwOffload?.enabled !== s.hwOffload ||
+      sent.vswitchdCtl !== this.vswitchdCtl().vswitchdCtl
+    );
+  }
+
+  /** ovs-vswitchd's control socket, for `loom trace` on this host; found anew each time (its default name carries the daemon's pid). */
+  private vswitchdCtl(): { vswitchdCtl?: string } {
+    const ctl = this.config.vswitchdCtl ?? findVswitchdControl(this.config.ovsdb);
+    return ctl ? { vswitchdCtl: ctl } : {};
   }
 
   private touchesSetup(batch: ChangeBatch): boolean {

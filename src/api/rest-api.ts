@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { AddressError, InvalidInputError, NotFoundError, formatProblem } from '../errors';
 import type { Logger } from '../log';
 import { KIND_NAMES, kindFromUserWord, type Kind } from '../model/kinds';
+import type { FabricDiagnostics } from './fabric-diagnostics';
 import type { FabricOperations } from './fabric-operations';
 import type { MeshOperations } from './mesh-operations';
 
@@ -12,6 +13,8 @@ import type { MeshOperations } from './mesh-operations';
  *   GET    /v1/{kind}[/{name}]        kind: services | endpoints | routes | securitygroups | networks
  *   DELETE /v1/{kind}/{name}
  *   GET    /v1/proxy-status
+ *   GET    /v1/stats/securitygroups   hits of every security-group rule, summed over the hosts
+ *   POST   /v1/trace                  {from, to, proto, dport?, sport?} → the ofproto/trace plan for `loom trace`
  *   PUT    /v1/hosts/{name}           an agent reports its host (JSON)
  *   GET    /v1/hosts
  *   POST   /v1/networks/{network}/allocations          {owner, host, ip?, mac?} → address (JSON)
@@ -21,7 +24,7 @@ import type { MeshOperations } from './mesh-operations';
  * Errors are `{ "error": message, "problems": [...] }` with 400 (bad input) or 404, and
  * address errors `{ "error", "code" }` (AddressErrorCode).
  */
-export function buildRestApi(ops: MeshOperations, fabric: FabricOperations, metrics: Registry, log: Logger) {
+export function buildRestApi(ops: MeshOperations, fabric: FabricOperations, metrics: Registry, log: Logger, diagnostics?: FabricDiagnostics) {
   // Request logs are noise for a control plane; the API logs what it changes instead.
   const app = Fastify({ loggerInstance: log.child({ component: 'api' }, { level: 'warn' }), bodyLimit: 16 * 1024 * 1024 });
 
@@ -62,6 +65,23 @@ export function buildRestApi(ops: MeshOperations, fabric: FabricOperations, metr
   });
 
   app.get('/v1/proxy-status', async () => ({ streams: ops.proxyStatus() }));
+
+  const diagnosed = (): FabricDiagnostics => {
+    if (!diagnostics) throw Object.assign(new Error('this API serves no fabric diagnostics (rule hits, traces)'), { statusCode: 404 });
+    return diagnostics;
+  };
+
+  app.get('/v1/stats/securitygroups', async () => diagnosed().securityGroupStats());
+
+  app.post<{ Body: string }>('/v1/trace', async (req) => {
+    let request: unknown = req.body;
+    try {
+      request = JSON.parse(req.body ?? '');
+    } catch {
+      // planTrace refuses it, saying what it expects
+    }
+    return diagnosed().planTrace(request);
+  });
 
   app.put<{ Params: { name: string }; Body: string }>('/v1/hosts/:name', async (req) => fabric.reportHost({ ...jsonBody(req.body, 'host report'), name: req.params.name }));
 

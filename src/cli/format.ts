@@ -3,10 +3,12 @@ import type { ReportedHost } from '../model/host';
 import type { Kind, Resource } from '../model/kinds';
 import { formatSelector } from '../model/security-group';
 import type { StreamStatus } from '../../xds/server/stream-registry';
+import { ruleLabel, type HopResult, type RuleStat, type SecurityGroupStats, type TraceResult } from '../../fabric/trace';
 
 /** Human-readable output of the CLI: aligned tables, or YAML/JSON on request. */
 
-export type OutputFormat = 'table' | 'yaml' | 'json';
+/** `wide`: the table with more detail where a kind has it (security groups: a row per rule, with its hits). */
+export type OutputFormat = 'table' | 'wide' | 'yaml' | 'json';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -54,6 +56,7 @@ export function formatResources(kind: Kind, items: Resource[], format: OutputFor
   if (format === 'json') return JSON.stringify(items, null, 2);
   if (format === 'yaml') return items.map((i) => stringify(i)).join('---\n');
   if (items.length === 0) return `No ${kind.toLowerCase()}s.`;
+  // Security groups' wide table is their rules with hits (formatRuleStats); other kinds have no wider one.
   const columns = COLUMNS[kind] as { header: string[]; row: (r: Resource) => string[] };
   return table(columns.header, items.map(columns.row));
 }
@@ -94,4 +97,41 @@ export function formatHosts(hosts: ReportedHost[], format: OutputFormat): string
     ['NAME', 'UNDERLAY', 'DATAPATH', 'MTU', 'HW OFFLOAD', 'REPORTED'],
     hosts.map((h) => [h.name, h.underlayIp, h.datapathType, String(h.mtu ?? '-'), offload(h), h.reportedAt]),
   );
+}
+
+/**
+ * `loom get securitygroups -o wide`: a row per rule of each group (exports as their
+ * ingress and egress halves) and each tenant, with the packets it allowed summed over the
+ * hosts. `groups` narrows to those groups (and drops tenants); hits the controller could
+ * not read show as `n/a` with the reason below, never as 0.
+ */
+export function formatRuleStats(stats: SecurityGroupStats, groups?: readonly string[]): string {
+  const rules = groups ? stats.rules.filter((r) => r.kind !== 'tenant' && groups.includes(r.group)) : stats.rules;
+  if (rules.length === 0) return groups ? `No rules in security group ${groups.join(', ')}.` : 'No security-group rules.';
+  const shared = rules.filter((r) => r.sharedWith?.length);
+  const hits = (r: RuleStat) => (r.hits === null ? 'n/a' : `${r.hits}${r.sharedWith?.length ? '*' : ''}`);
+  const rows = rules.map((r) => [r.kind === 'tenant' ? `tenant ${r.group}` : r.group, ruleLabel(r), r.description.replace(/^(group \S+ [^:]+|tenant \S+): /, ''), hits(r)]);
+  const notes = [
+    ...shared.map((r) => `* ${r.group} ${ruleLabel(r)} shares its flows with ${r.sharedWith!.join(', ')}: the count is theirs together`),
+    ...(stats.reason ? [`${stats.available ? 'partial hits' : 'hits unavailable'}: ${stats.reason}`] : []),
+  ];
+  return table(['GROUP', 'RULE', 'DESCRIPTION', 'HITS'], rows) + (notes.length ? `\n\n${notes.join('\n')}` : '');
+}
+
+/** `loom trace`: the packet, then each host's tables with what happened there, then the verdict. */
+export function formatTrace(result: TraceResult): string {
+  const lines = [`trace ${result.summary}`];
+  for (const hop of result.hops) lines.push(...formatHop(hop));
+  const v = result.verdict;
+  lines.push(`verdict: ${v.text}`);
+  if (v.balanced) lines.push(`  balanced to ${v.balanced.backend ?? v.balanced.ip} (${v.balanced.ip})${v.balanced.how === 'group' ? ` by the select group's bucket ${v.balanced.bucket ?? '?'}; the datapath hashes each real connection, so another one may go to another backend` : ' by ClientIP affinity'}`);
+  for (const r of v.allowedBy) lines.push(`  allowed on host ${r.host} by ${r.description}`);
+  for (const w of result.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}
+
+function formatHop(hop: HopResult): string[] {
+  if (!hop.traced) return [`host ${hop.host}: not traced: ${hop.unreachable}`, `  the packet there: ovs-appctl ofproto/trace br-int '${hop.flow}'`];
+  const width = Math.max(...hop.steps.map((s) => s.table.length));
+  return [`host ${hop.host}`, ...hop.steps.map((s) => `  ${s.table.padEnd(width)}  ${s.text}`)];
 }

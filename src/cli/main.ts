@@ -10,9 +10,12 @@ import { envoyBootstrap, grpcBootstrap } from '../../sidecar/bootstrap/bootstrap
 import { encodeMessage } from '../../xds/protos';
 import type { StreamStatus } from '../../xds/server/stream-registry';
 import { ApiClient, ApiError } from './api-client';
+import { registerAgentCommands } from './agent-commands';
 import { registerSidecarCommands } from './sidecar-commands';
-import { formatHosts, formatProxyStatus, formatResources, type OutputFormat } from './format';
+import { registerTraceCommand } from './trace-commands';
+import { formatHosts, formatProxyStatus, formatResources, formatRuleStats, type OutputFormat } from './format';
 import type { ReportedHost } from '../model/host';
+import type { SecurityGroupStats } from '../../fabric/trace';
 
 const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['table', 'yaml', 'json']).default('table');
 const apiOption = () => new Option('--api <url>', 'Loom REST API (env LOOM_API, default http://127.0.0.1:7070)');
@@ -77,7 +80,7 @@ export function buildProgram(): Command {
     .description('list resources: services, endpoints, routes, securitygroups, networks, hosts')
     .argument('<kind>', 'services | endpoints | routes | securitygroups | networks | hosts', (word: string) => (/^hosts?$/i.test(word) ? 'hosts' : kindArgument(word)))
     .argument('[name]', 'one resource')
-    .addOption(outputOption())
+    .addOption(new Option('-o, --output <format>', 'output format; wide: securitygroups as a row per rule with its hits').choices(['table', 'wide', 'yaml', 'json']).default('table'))
     .addOption(apiOption())
     .action(async (kind: Kind | 'hosts', name: string | undefined, opts: { output: OutputFormat; api?: string }) => {
       const api = new ApiClient(resolveApiUrl(opts.api));
@@ -90,6 +93,11 @@ export function buildProgram(): Command {
       const items = name
         ? [await api.request<Resource>('GET', `/v1/${collection}/${encodeURIComponent(name)}`)]
         : (await api.request<{ items: Resource[] }>('GET', `/v1/${collection}`)).items;
+      if (kind === 'SecurityGroup' && opts.output === 'wide') {
+        const stats = await api.request<SecurityGroupStats>('GET', '/v1/stats/securitygroups');
+        process.stdout.write(formatRuleStats(stats, name ? [name] : undefined) + '\n');
+        return;
+      }
       process.stdout.write(formatResources(kind, items, opts.output) + '\n');
     });
 
@@ -135,7 +143,9 @@ export function buildProgram(): Command {
       process.stdout.write(JSON.stringify(bootstrap, null, 2) + '\n');
     });
 
+  registerAgentCommands(program);
   registerSidecarCommands(program);
+  registerTraceCommand(program);
   return program;
 }
 

@@ -8,7 +8,7 @@ import { MeshSnapshots } from '../../xds/mesh-snapshots';
 import { AdsServer } from '../../xds/server/ads-server';
 import { StreamRegistry } from '../../xds/server/stream-registry';
 import { XdsMetrics, allOf } from '../../xds/server/xds-metrics';
-import { FabricController } from './fabric-controller';
+import { FabricController, fabricDiagnostics } from './fabric-controller';
 import { FabricState } from './fabric-state';
 import { MeshManager } from './mesh-manager';
 import { openStateBackend } from './state-backend';
@@ -40,7 +40,10 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
 
   const xdsServer = new AdsServer(snapshots.cache, allOf(streams, new XdsMetrics(metrics)), log.child({ component: 'xds' }));
   const xdsPort = await xdsServer.listen(config.xds.host, config.xds.port);
-  const api = buildRestApi(manager, fabric, metrics, log);
+  // The controller starts after the API listens; until then (and without --openflow) hit counts are unavailable.
+  let running: FabricController | undefined = undefined;
+  const diagnostics = fabricDiagnostics({ mesh: () => store.current(), hosts: () => fabric.listHosts(), controller: () => running });
+  const api = buildRestApi(manager, fabric, metrics, log, diagnostics);
   try {
     await api.listen({ host: config.api.host, port: config.api.port });
   } catch (err) {
@@ -51,6 +54,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
   const apiPort = typeof apiAddress === 'object' && apiAddress ? apiAddress.port : config.api.port;
 
   const controller = config.openflow?.length ? await FabricController.start(config.openflow, store.current(), backend.election, log.child({ component: 'openflow' })) : undefined;
+  running = controller;
   if (controller) {
     store.onChange((mesh) => controller.meshChanged(mesh));
     fabric.onHostsChange((hosts) => controller.hostsChanged(hosts));

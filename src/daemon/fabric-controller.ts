@@ -2,8 +2,11 @@ import { describeCause } from '../errors';
 import type { Logger } from '../log';
 import type { ReportedHost } from '../model/host';
 import type { Mesh } from '../model/mesh';
-import { ControllerServer, FlowSync, RoleManager, type LeaderElection } from '../../fabric/openflow/controller';
+import { ControllerServer, FlowSync, NotConnectedError, RoleManager, type LeaderElection } from '../../fabric/openflow/controller';
 import { hostState } from '../../fabric/compiler';
+import { tableId } from '../../fabric/pipeline';
+import { parseTraceInput, planTrace, securityGroupStats, type HostCounters, type SecurityGroupStats } from '../../fabric/trace';
+import type { FabricDiagnostics } from '../api/fabric-diagnostics';
 
 /** Cookie owner of Loom's flows: one for every feature, so a host's whole state changes in one bundle. */
 const OVERLAY_OWNER = 0x1;
@@ -22,6 +25,7 @@ const OVERLAY_OWNER = 0x1;
 export class FabricController {
   private mesh: Mesh;
   private hosts: ReportedHost[] = [];
+  private pending: NodeJS.Immediate | undefined;
 
   private constructor(
     private readonly server: ControllerServer,
@@ -50,15 +54,63 @@ export class FabricController {
 
   meshChanged(mesh: Mesh): void {
     this.mesh = mesh;
-    this.reconcile();
+    this.scheduleReconcile();
   }
 
   hostsChanged(hosts: ReportedHost[]): void {
     this.hosts = hosts;
-    this.reconcile();
+    this.scheduleReconcile();
+  }
+
+  /**
+   * Computing every host's flows takes a while in a large mesh: it runs right after the
+   * change that asked for it, not inside it (an apply answers without waiting for it), and
+   * changes arriving meanwhile are computed once, together.
+   */
+  private scheduleReconcile(): void {
+    if (this.pending) return;
+    this.pending = setImmediate(() => {
+      this.pending = undefined;
+      this.reconcile();
+    });
+  }
+
+  /**
+   * How many packets each security-group rule let through, summed over every host whose
+   * br-int is connected here: the counters of its EgressSecurity and IngressSecurity flows
+   * (read on a slave connection too: OVS allows reading statistics to every role), tied to
+   * rules by the host's compiled state. Hosts not connected, or whose state cannot be
+   * computed, are listed as missing, not counted as 0.
+   */
+  async securityGroupStats(): Promise<SecurityGroupStats> {
+    const mesh = this.mesh;
+    const hosts = this.hosts;
+    const missing: SecurityGroupStats['missing'] = [];
+    const read = await Promise.all(
+      hosts.map(async (host): Promise<HostCounters | undefined> => {
+        const absent = (reason: string) => void missing.push({ host: host.name, reason });
+        if (!host.datapathId) return absent('it has not reported its datapath id');
+        let rules;
+        try {
+          rules = hostState(mesh, hosts, host.name)?.rules;
+        } catch (err) {
+          return absent(`its flows cannot be computed: ${describeCause(err).split('\n')[0]}`);
+        }
+        if (!rules) return absent('it has not reported its tunnel port');
+        const dpid = BigInt(`0x${host.datapathId}`);
+        try {
+          const tables = await Promise.all((['EgressSecurity', 'IngressSecurity'] as const).map((t) => this.sync.flowStats(dpid, { tableId: tableId(t) })));
+          return { host: host.name, rules, counters: tables.flat() };
+        } catch (err) {
+          return absent(err instanceof NotConnectedError ? 'its br-int is not connected to this controller' : `reading its counters failed: ${describeCause(err)}`);
+        }
+      }),
+    );
+    return securityGroupStats(mesh, read.filter((h): h is HostCounters => h !== undefined), missing.sort((a, b) => a.host.localeCompare(b.host)));
   }
 
   async close(): Promise<void> {
+    if (this.pending) clearImmediate(this.pending);
     this.roles?.close();
     await this.sync.close();
     await this.server.close();
@@ -82,4 +134,20 @@ export class FabricController {
       }
     }
   }
+}
+
+/**
+ * The REST API's view of the fabric: trace plans from the current mesh and host reports,
+ * hit counts from the controller — when this control plane runs one (`controller()` is
+ * undefined before it started, or without `--openflow`: hits are then unavailable, not 0).
+ */
+export function fabricDiagnostics(source: { mesh: () => Mesh; hosts: () => ReportedHost[]; controller: () => FabricController | undefined }): FabricDiagnostics {
+  return {
+    securityGroupStats() {
+      const controller = source.controller();
+      if (controller) return controller.securityGroupStats();
+      return Promise.resolve(securityGroupStats(source.mesh(), [], [], 'no OpenFlow controller runs in this control plane, so no switch counters can be read'));
+    },
+    planTrace: (request) => planTrace(source.mesh(), source.hosts(), parseTraceInput(request)),
+  };
 }

@@ -16,6 +16,8 @@ export const HostStatusSchema = strictObject({
   hwOffload: strictObject({ enabled: z.boolean(), offloadedFlows: z.number().int().min(0) }).optional(),
   /** br-int's datapath id (16 hex digits), how the controller recognises the host's switch. */
   datapathId: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex digits').optional(),
+  /** ovs-vswitchd's control socket on the host (absolute path): where `loom trace` runs ofproto/trace, on that host. */
+  vswitchdCtl: z.string().regex(/^\//, 'expected an absolute path').optional(),
 });
 
 export type HostStatus = z.infer<typeof HostStatusSchema>;

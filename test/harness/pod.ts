@@ -168,7 +168,11 @@ export async function startControlPlane(resources: string, options: { openflow?:
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  if (resources) await plane.apply(resources);
+  // A refused start must not leave the daemon running: nothing else could close it.
+  if (resources) await plane.apply(resources).catch(async (err: unknown) => {
+    await plane.close();
+    throw err;
+  });
   return plane;
 }
 

@@ -1,4 +1,5 @@
 import { type Cluster, type ClusterPod, startCluster } from '../../harness/cluster';
+import { endpointDocument, serviceVip } from '../../harness/cluster-endpoints';
 import type { PodProcess } from '../../harness/cluster-process';
 import { connectMany, startNameServer, tally } from '../../harness/pod-tcp';
 
@@ -20,16 +21,10 @@ const servers: PodProcess[] = [];
 
 /** Makes the pod endpoint a backend of `service` (the endpoint the CNI plugin registered, plus service and port). */
 async function joinService(pod: ClusterPod, service: string, extra: Record<string, unknown> = {}): Promise<void> {
-  const endpoint = (await cluster.plane.call('GET', `/v1/endpoints/${pod.name}`)).body;
-  const res = await cluster.plane.call('POST', '/v1/apply?source=test', { ...endpoint, service, port: PORT, ...extra });
-  if (res.status !== 200) throw new Error(`cannot make ${pod.name} a backend of ${service}: ${JSON.stringify(res.body)}`);
+  await cluster.plane.apply(await endpointDocument(cluster, pod, { service, port: PORT, ...extra }));
 }
 
-async function vipOf(service: string): Promise<string> {
-  const vip = (await cluster.plane.call('GET', `/v1/services/${service}`)).body.vip;
-  if (typeof vip !== 'string') throw new Error(`service ${service} has no VIP`);
-  return vip;
-}
+const vipOf = (service: string) => serviceVip(cluster, service);
 
 beforeAll(async () => {
   cluster = await startCluster({ hosts: ['sa', 'sb', 'sc'], networks: [NETWORK], underlay: '192.168.86' });

@@ -92,6 +92,7 @@ describe('bootstrap', () => {
       mtu: 1450,
       hwOffload: { enabled: true, offloadedFlows: 0 },
       datapathId: stableDatapathId('agent-a'),
+      vswitchdCtl: `${host.ovs.runDir}/ovs-vswitchd.ctl`,
       reportedAt: expect.any(String),
     });
     const { stdout } = await execFileAsync(process.execPath, [path.resolve(__dirname, '../../../bin/loom.js'), 'get', 'hosts', '--api', plane.apiUrl]);

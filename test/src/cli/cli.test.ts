@@ -73,6 +73,26 @@ describe('loom CLI against loom up', () => {
     expect(r.stderr).toContain('cannot reach the Loom API at http://127.0.0.1:9 (is `loom up` running?');
   });
 
+  it('prints security groups as a row per rule with -o wide, hits n/a while no switch is connected', () => {
+    const file = path.join(dir, 'groups.yaml');
+    fs.writeFileSync(file, 'kind: SecurityGroup\nname: web\nmembers: {selector: {app: web}}\ningress: [{protocol: tcp, ports: [80, "8000-8080"], from: [{cidr: 10.0.0.0/8}]}]\negress: []\n');
+    expect(cli('apply', '-f', file)).toMatchObject({ status: 0, stdout: 'securitygroup/web created\n' });
+    expect(cli('get', 'securitygroups', '-o', 'wide')).toEqual({
+      status: 0,
+      stderr: '',
+      stdout: [
+        'GROUP   RULE         DESCRIPTION                             HITS',
+        'web     ingress[0]   tcp 80,8000-8080 from cidr 10.0.0.0/8   n/a',
+        '',
+        'hits unavailable: no host’s br-int is connected to this control plane’s OpenFlow controller',
+        '',
+      ].join('\n'),
+    });
+    expect(cli('get', 'securitygroups', 'nope', '-o', 'wide')).toMatchObject({ status: 1, stderr: 'loom: error: SecurityGroup "nope" not found\n' });
+    expect(cli('get', 'services', '-o', 'wide').stdout).toMatch(/^NAME\s+PORTS\s+LOAD BALANCER/);
+    expect(cli('delete', 'securitygroup', 'web').status).toBe(0);
+  });
+
   it('keeps state across a restart', async () => {
     await up.stop();
     up = await startLoomUp(up.dataDir);
@@ -101,5 +121,13 @@ describe('loom bootstrap', () => {
 
   it('refuses a malformed address, naming where it came from', () => {
     expect(loom(['bootstrap', '--node-id', 'n1', '--xds', 'nowhere'])).toMatchObject({ status: 1, stderr: expect.stringContaining('--xds: "nowhere" is not an address; expected host:port') });
+  });
+});
+
+describe('loom agent', () => {
+  it('is a command of loom, and names every flag it is missing, with what it accepts', () => {
+    const r = loom(['agent', '--host', 'node-1', '--api', 'http://127.0.0.1:7070', '--api', 'http://127.0.0.2:7070']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--underlay-ip: required, e\.g\. --underlay-ip 192\.168\.50\.1\/24[^]*--controller: required \(repeatable\)/);
   });
 });

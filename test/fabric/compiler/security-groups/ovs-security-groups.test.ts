@@ -1,10 +1,10 @@
 import { securityGroupFlows, type CompiledRule } from '../../../../fabric/compiler/security-groups';
 import { formatFlow, formatFlows, hostFlows } from '../../../../fabric/pipeline';
 import type { PodProcess } from '../../../harness/cluster-process';
+import { connects, listen } from '../../../harness/pod-sockets';
 import { ofpPrint } from '../../pipeline/flow-checks';
 import { startPipelineBridge, type PipelineBridge } from '../../pipeline/pipeline-bridge';
 import { GOLDEN_MESH, HOSTS, meshOf, NETWORKS, pod, viewOf } from './meshes';
-import { connects, listen } from './pod-sockets';
 
 /**
  * Security groups on a real br-int (OVS, userspace datapath and conntrack) with the whole
