@@ -46,7 +46,7 @@ export function serviceLbFlows(mesh: Mesh, view: HostView): ServiceLbFlows {
       flows.push(newConnection.apply({ type: 'group', groupId }).build(Feature.ServiceLB));
     }
   }
-  flows.push(...l3RewriteFlows(plan));
+  flows.push(...l3RewriteFlows(plan, new Set(targets.map((t) => t.network.id))));
   return { flows: flows.sort((a, b) => a.tableId - b.tableId), groups: groups.sort((a, b) => a.groupId - b.groupId) };
 }
 

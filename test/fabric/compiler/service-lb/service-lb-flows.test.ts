@@ -61,6 +61,11 @@ describe('backends', () => {
     const onlyElsewhere = meshOf([service('web', { vip: '10.96.0.10' })], [pod('client', 'green', '10.0.0.2', 'host-a', { ofport: 1 }), backend('web', 'web-1', 'blue', '10.0.0.11', 'host-b')]);
     expect(compile(onlyElsewhere)).toEqual({ flows: [], groups: [] });
   });
+
+  test('pods in a network with a gateway but no service VIP cost no flows: L3Rewrite only where a VIP is balanced', () => {
+    const noServices = meshOf([], [pod('client', 'blue', '10.0.0.2', 'host-a', { ofport: 1 }), pod('other', 'blue', '10.0.0.3', 'host-b')]);
+    expect(compile(noServices)).toEqual({ flows: [], groups: [] });
+  });
 });
 
 describe('growth', () => {
