@@ -13,15 +13,6 @@ import type { StreamRegistry } from '../../xds/server/stream-registry';
 /** How often a change is recomputed when other instances keep committing first. */
 const CONFLICT_RETRIES = 5;
 
-/**
- * Every change to the mesh, in one place and one at a time: validate, translate for the
- * enforcement points, persist, then publish. A failure at any step before persisting
- * leaves state and clients exactly as they were.
- *
- * With state shared by several control-plane instances (Redis), another instance may
- * commit first: the change is then recomputed on the state that won (it is validated
- * again, so it may now be refused). What other instances commit is published here too.
- */
 export interface MeshManagerOptions {
   /**
    * Brings runtime state kept beside the mesh (the fabric's address pools) in line with
@@ -33,6 +24,15 @@ export interface MeshManagerOptions {
   serviceCidr?: string;
 }
 
+/**
+ * Every change to the mesh, in one place and one at a time: validate, translate for the
+ * enforcement points, persist, then publish. A failure at any step before persisting
+ * leaves state and clients exactly as they were.
+ *
+ * With state shared by several control-plane instances (Redis), another instance may
+ * commit first: the change is then recomputed on the state that won (it is validated
+ * again, so it may now be refused). What other instances commit is published here too.
+ */
 export class MeshManager implements MeshOperations {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly changes: Counter<'operation' | 'result'>;
