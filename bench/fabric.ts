@@ -2,7 +2,7 @@ import os from 'node:os';
 import { hostFlows, type HostView } from '../fabric/pipeline';
 import { type Cluster, type ClusterPod, startCluster } from '../test/harness/cluster';
 import { parsePingLog } from '../test/harness/cluster-ping';
-import { percentile, round } from './stats';
+import { median, percentile, positiveInt, round } from './stats';
 
 /**
  * `npm run bench:fabric` — the overlay on real Open vSwitch (userspace datapath), with
@@ -204,17 +204,6 @@ async function installedFlows(cluster: Cluster): Promise<void> {
     emit('flows_installed', installed, 'flows', { host: host.name, endpoints, localEndpoints: endpoints / 2, formula: expected, matches: installed === expected, source: 'dump-aggregate of a real br-int, installed by the controller' });
   }
   emit('flows_install_100_endpoints', ms, 'ms', { note: 'apply of 100 Endpoints until both hosts hold exactly the pipeline’s flows (poll every 50 ms)' });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function positiveInt(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 main().then(

@@ -1,6 +1,6 @@
 import { createMemoryIpam, createRedisIpam, type Ipam } from '../fabric/ipam';
 import { startRedis, type RedisServer } from '../test/harness/redis';
-import { percentile, round } from './stats';
+import { percentile, positiveInt, round } from './stats';
 
 /**
  * `node dist/bench/ipam.js` (after `npx tsc -p .`) — cluster IPAM throughput:
@@ -98,11 +98,6 @@ function emit(scenario: string, metric: string, value: number, unit: string, ext
 
 function progress(message: string): void {
   process.stderr.write(`[bench:ipam] ${message}\n`);
-}
-
-function positiveInt(text: string | undefined, fallback: number): number {
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 main().catch((err: unknown) => {

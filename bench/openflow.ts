@@ -8,6 +8,7 @@ import { ControllerServer, CookieSpace, DesiredFlows, FlowSync } from '../fabric
 import { Cbench } from './openflow-cbench';
 import { benchFlow, benchFlows } from './openflow-flows';
 import { emit, progress } from './openflow-report';
+import { median, positiveInt } from './stats';
 
 /**
  * `npm run bench:openflow` — the OpenFlow controller runtime, three ways:
@@ -174,22 +175,11 @@ async function cbench(): Promise<void> {
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function list(value: string): number[] {
   return value
     .split(',')
     .map((s) => Number(s.trim()))
     .filter((n) => Number.isInteger(n) && n > 0);
-}
-
-function positiveInt(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 main().then(

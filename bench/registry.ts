@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createLogger } from '../src/log';
 import { startEmbeddedRegistry, type EmbeddedRegistry } from '../src/registry/embedded/embedded-registry';
 import { epochMs, type LoadCommand, type LoadReply } from './registry-load';
-import { percentile, round } from './stats';
+import { percentile, positiveInt, round } from './stats';
 
 /**
  * `npm run bench:registry` — the embedded Consul-compatible registry under load:
@@ -157,11 +157,6 @@ function emit(scenario: string, metric: string, value: number, unit: string, ext
 
 function progress(message: string): void {
   process.stderr.write(`[bench:registry] ${message}\n`);
-}
-
-function positiveInt(text: string | undefined, fallback: number): number {
-  const n = Number(text);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 main().catch((err: unknown) => {

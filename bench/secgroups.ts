@@ -14,7 +14,7 @@ import { startCluster, type Cluster } from '../test/harness/cluster';
 import { startOvsHost, type OvsHost } from '../test/harness/ovs-host';
 import { FlowMonitor, type FlowEvent } from './secgroups-monitor';
 import { meshOf, NETWORK, policyDocuments, reportedHosts, ruleCount, yamlOf, type PolicyDocuments } from './secgroups-mesh';
-import { percentile, round } from './stats';
+import { median, percentile, positiveInt, round } from './stats';
 
 /**
  * `npm run bench:secgroups` — security groups at 1,000 endpoints × 100 rules (the policy of
@@ -453,17 +453,6 @@ async function changes(cluster: Cluster, monitors: readonly FlowMonitor[], scena
     emit(scenario, 'api_to_all_hosts_ovs_stamped_p99', percentile(stamped, 99), 'ms', { max: Math.max(...stamped) });
   }
   emit(scenario, 'api_call_p50', percentile(api, 50), 'ms', { p99: round(percentile(api, 99)), what: 'POST /v1/apply until its response: parse, checks, commit — and hostState of every host, which the controller computes inside the commit (its change notification); the bundles are sent after' });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function positiveInt(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 main().then(

@@ -34,3 +34,16 @@ export function round(value: number): number {
   const digits = abs >= 100 ? 1 : abs >= 1 ? 2 : 4;
   return Number(value.toFixed(digits));
 }
+
+/** The middle value of an unsorted sample (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** A positive integer setting from the environment, or `fallback` when unset or not one. */
+export function positiveInt(text: string | undefined, fallback: number): number {
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}

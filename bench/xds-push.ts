@@ -13,7 +13,7 @@ import type { NodeIdentity } from '../xds/resources/client-profile';
 import { AckTracker } from './ack-tracker';
 import type { ChildMessage, ParentMessage, Usage } from './ipc';
 import { benchMesh, endpointChange, serviceName } from './mesh-fixture';
-import { emit, percentile, progress } from './stats';
+import { emit, percentile, positiveInt, progress } from './stats';
 
 /**
  * `npm run bench:xds` — how long an endpoint change takes to reach N proxyless gRPC
@@ -359,11 +359,6 @@ function exposeGc(): () => void {
   // Same as running node with --expose-gc, without re-spawning this process.
   v8.setFlagsFromString('--expose-gc');
   return vm.runInNewContext('gc') as () => void;
-}
-
-function positiveInt(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 function nonNegativeInt(value: string | undefined, fallback: number): number {
