@@ -4,6 +4,7 @@ import { askName, startNameServer } from '../../harness/cluster-traffic';
 import { loom } from '../../harness/loom-process';
 import type { PlaneProcess } from '../../harness/cluster-planes';
 import { endpointDocument } from '../../harness/cluster-endpoints';
+import { WEB_DB_GROUPS } from './web-db-groups';
 import { startRedis, type RedisServer } from '../../harness/redis';
 import type { RuleStat, SecurityGroupStats } from '../../../fabric/trace';
 
@@ -34,18 +35,7 @@ beforeAll(async () => {
   for (const [pod, app] of [[p, 'web'], [q, 'db']] as const) {
     await cluster.plane.apply(await endpointDocument(cluster, pod, { labels: { app } }));
   }
-  await cluster.plane.apply(`kind: SecurityGroup
-name: web
-members: {selector: {app: web}}
-egress:
-  - {protocol: tcp, ports: [80], to: [{group: db}]}
----
-kind: SecurityGroup
-name: db
-members: {selector: {app: db}}
-ingress:
-  - {protocol: tcp, ports: [80], from: [{group: web}]}
-`);
+  await cluster.plane.apply(WEB_DB_GROUPS);
   server = await startNameServer(cluster, q, 80);
   await cluster.converged();
 }, 120_000);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { explainHop, parseOfprotoTrace, type TracePlan, type TraceResult } from '../../../fabric/trace';
 import { endpointDocument } from '../../harness/cluster-endpoints';
+import { WEB_DB_GROUPS } from './web-db-groups';
 import { type Cluster, type ClusterPod, startCluster } from '../../harness/cluster';
 import type { PodProcess } from '../../harness/cluster-process';
 import { askName, startNameServer } from '../../harness/cluster-traffic';
@@ -23,18 +24,6 @@ import { LOOM_BIN, type CliResult } from '../../harness/loom-process';
 
 const NETWORK = { name: 'blue', cidr: '10.92.0.0/24', vni: 9200, gateway: '10.92.0.1' };
 const FIXTURES = path.join(__dirname, '../../fabric/trace/fixtures');
-const GROUPS = `kind: SecurityGroup
-name: web
-members: {selector: {app: web}}
-egress:
-  - {protocol: tcp, ports: [80], to: [{group: db}]}
----
-kind: SecurityGroup
-name: db
-members: {selector: {app: db}}
-ingress:
-  - {protocol: tcp, ports: [80], from: [{group: web}]}
-`;
 
 let cluster: Cluster;
 let p: ClusterPod, r: ClusterPod, q: ClusterPod, q2: ClusterPod;
@@ -80,7 +69,7 @@ beforeAll(async () => {
   await cluster.plane.apply('kind: Service\nname: db\nports: [{port: 80, protocol: tcp}]\n');
   await label(p, { labels: { app: 'web' } });
   for (const pod of [q, q2]) await label(pod, { labels: { app: 'db' }, service: 'db', port: 80 });
-  await cluster.plane.apply(GROUPS);
+  await cluster.plane.apply(WEB_DB_GROUPS);
   vip = (await cluster.plane.call('GET', '/v1/services/db')).body.vip as string;
   for (const pod of [q, q2]) servers.push(await startNameServer(cluster, pod, 80), await startNameServer(cluster, pod, 81));
   await cluster.converged();
