@@ -3,7 +3,7 @@ import type { Logger } from '../log';
 import type { ReportedHost } from '../model/host';
 import type { Mesh } from '../model/mesh';
 import { ControllerServer, FlowSync, NotConnectedError, RoleManager, type LeaderElection } from '../../fabric/openflow/controller';
-import { hostState } from '../../fabric/compiler';
+import { hostState, type HostState } from '../../fabric/compiler';
 import { tableId } from '../../fabric/pipeline';
 import { parseTraceInput, planTrace, securityGroupStats, type HostCounters, type SecurityGroupStats } from '../../fabric/trace';
 import type { FabricDiagnostics } from '../api/fabric-diagnostics';
@@ -26,6 +26,8 @@ export class FabricController {
   private mesh: Mesh;
   private hosts: ReportedHost[] = [];
   private pending: NodeJS.Immediate | undefined;
+  /** Each host's rules as the last reconcile computed them (or why it could not), so reading counters does not compile again. */
+  private computed = new Map<string, HostState['rules'] | Error>();
 
   private constructor(
     private readonly server: ControllerServer,
@@ -90,12 +92,8 @@ export class FabricController {
       hosts.map(async (host): Promise<HostCounters | undefined> => {
         const absent = (reason: string) => void missing.push({ host: host.name, reason });
         if (!host.datapathId) return absent('it has not reported its datapath id');
-        let rules;
-        try {
-          rules = hostState(mesh, hosts, host.name)?.rules;
-        } catch (err) {
-          return absent(`its flows cannot be computed: ${describeCause(err).split('\n')[0]}`);
-        }
+        const rules = this.rulesOf(host.name, mesh, hosts);
+        if (rules instanceof Error) return absent(`its flows cannot be computed: ${describeCause(rules).split('\n')[0]}`);
         if (!rules) return absent('it has not reported its tunnel port');
         const dpid = BigInt(`0x${host.datapathId}`);
         try {
@@ -116,20 +114,33 @@ export class FabricController {
     await this.server.close();
   }
 
+  /** The rules the last reconcile computed for `host`; computed now while a reconcile is due. */
+  private rulesOf(host: string, mesh: Mesh, hosts: ReportedHost[]): HostState['rules'] | Error | undefined {
+    if (!this.pending && this.computed.has(host)) return this.computed.get(host);
+    try {
+      return hostState(mesh, hosts, host)?.rules;
+    } catch (err) {
+      return err as Error;
+    }
+  }
+
   /**
-   * Runs inside the state store's change notification: whatever goes wrong for one host
-   * is logged for that host and must not stop the others, nor the change itself.
+   * Runs right after a change (scheduleReconcile): whatever goes wrong for one host is
+   * logged for that host and must not stop the others.
    */
   private reconcile(): void {
+    this.computed = new Map();
     for (const host of this.hosts) {
       if (!host.datapathId) continue;
       try {
         const state = hostState(this.mesh, this.hosts, host.name);
         if (!state) continue;
+        this.computed.set(host.name, state.rules);
         const dpid = BigInt(`0x${host.datapathId}`);
         // Resolves when the switch holds the flows; a switch that is not connected yet gets them when it connects.
         this.sync.setFlows(dpid, state.flows, state.groups).catch((err: unknown) => this.log.error({ err: describeCause(err), host: host.name }, 'flows for host refused'));
       } catch (err) {
+        this.computed.set(host.name, err as Error);
         this.log.error({ err: describeCause(err), host: host.name }, 'cannot compute flows for host; its flows stay as they were');
       }
     }
