@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startOvsHost, type OvsHost } from '../test/harness/ovs-host';
+import { startControlledBridge } from '../test/fabric/openflow/controller/controlled-bridge';
+import type { OvsHost } from '../test/harness/ovs-host';
 import { createLogger } from '../src/log';
 import { decode, encode, type FlowModInput } from '../fabric/openflow/codec';
 import { ControllerServer, CookieSpace, DesiredFlows, FlowSync } from '../fabric/openflow/controller';
@@ -80,20 +81,11 @@ function codec(): void {
 }
 
 async function install(): Promise<void> {
-  const host = await startOvsHost('bench-of');
-  const socket = path.join(host.runDir, 'controller.sock');
-  const server = await ControllerServer.listen([`unix:${socket}`], { log });
+  const { host, server, stop } = await startControlledBridge('bench-of', DPID, log);
   try {
-    await host.vsctl(
-      'add-br', 'br-int', '--', 'set', 'bridge', 'br-int', 'datapath_type=netdev', 'fail_mode=secure', 'protocols=OpenFlow13',
-      `other-config:datapath-id=${DPID.toString(16).padStart(16, '0')}`, 'other-config:disable-in-band=true',
-    );
-    await host.vsctl('set-controller', 'br-int', `unix:${socket}`);
-    await server.waitForSwitch(DPID);
     for (const n of config.flows) await installScenario(host, server, n);
   } finally {
-    await server.close();
-    await host.stop();
+    await stop();
   }
 }
 

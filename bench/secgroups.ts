@@ -11,7 +11,8 @@ import { applyResources, type Mesh } from '../src/model/mesh';
 import type { ReportedHost } from '../src/model/host';
 import type { SecurityGroup } from '../src/model/security-group';
 import { startCluster, type Cluster } from '../test/harness/cluster';
-import { startOvsHost, type OvsHost } from '../test/harness/ovs-host';
+import { startControlledBridge } from '../test/fabric/openflow/controller/controlled-bridge';
+import type { OvsHost } from '../test/harness/ovs-host';
 import { FlowMonitor, type FlowEvent } from './secgroups-monitor';
 import { meshOf, NETWORK, policyDocuments, reportedHosts, ruleCount, yamlOf, type PolicyDocuments } from './secgroups-mesh';
 import { median, percentile, positiveInt, round } from './stats';
@@ -191,22 +192,13 @@ async function apply(docs: PolicyDocuments, mesh: Mesh, reported: ReportedHost[]
   const changedMesh = applyResources(mesh, [{ resource: movedPort(docs, 8081) }]).mesh;
   const changed = hostState(changedMesh, reported, hostName)!;
   const scenario = `apply host=${hostName} flows=${state.flows.length} groups=${state.groups.length}`;
-  const host = await startOvsHost('bench-sg');
-  const socket = path.join(host.runDir, 'controller.sock');
-  const server = await ControllerServer.listen([`unix:${socket}`], { log });
+  const { host, server, stop } = await startControlledBridge('bench-sg', DPID, log);
   try {
-    await host.vsctl(
-      'add-br', 'br-int', '--', 'set', 'bridge', 'br-int', 'datapath_type=netdev', 'fail_mode=secure', 'protocols=OpenFlow13',
-      `other-config:datapath-id=${DPID.toString(16).padStart(16, '0')}`, 'other-config:disable-in-band=true',
-    );
-    await host.vsctl('set-controller', 'br-int', `unix:${socket}`);
-    await server.waitForSwitch(DPID);
     const files = { base: ofctlFiles(host, 'base', state), changed: ofctlFiles(host, 'changed', changed) };
     const baseDump = await fullInstall(scenario, host, server, state, files.base);
     await incremental(scenario, host, server, { state, changed }, files, baseDump);
   } finally {
-    await server.close();
-    await host.stop();
+    await stop();
   }
 }
 

@@ -1,9 +1,9 @@
 import type { OvsHost } from '../../../harness/ovs-host';
-import { createLogger } from '../../../../src/log';
+import { createLogger, type Logger } from '../../../../src/log';
 import { ControllerServer } from '../../../../fabric/openflow/controller';
 import { BRIDGE, controllerSocket, setControllers, startBridgeHost } from './ovs-bridge';
 
-/** A bridge host (see ovs-bridge.ts) whose `br-int` is connected to a controller listening in its run dir. */
+/** A bridge host (see ovs-bridge.ts) whose `br-int` is connected to a controller listening in its run dir (tests and benchmarks). */
 export interface ControlledBridge {
   host: OvsHost;
   server: ControllerServer;
@@ -13,10 +13,11 @@ export interface ControlledBridge {
   stop(): Promise<void>;
 }
 
-export async function startControlledBridge(name: string, dpid: bigint): Promise<ControlledBridge> {
+/** `log`: the controller's logger; silent by default. */
+export async function startControlledBridge(name: string, dpid: bigint, log: Logger = createLogger('test', 'silent')): Promise<ControlledBridge> {
   const host = await startBridgeHost(name, { dpid });
   const target = `unix:${controllerSocket(host)}`;
-  const server = await ControllerServer.listen([target], { log: createLogger('test', 'silent') }).catch(async (err: unknown) => {
+  const server = await ControllerServer.listen([target], { log }).catch(async (err: unknown) => {
     await host.stop();
     throw err;
   });
