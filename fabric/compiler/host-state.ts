@@ -1,8 +1,8 @@
 import type { ReportedHost } from '../../src/model/host';
 import type { Mesh } from '../../src/model/mesh';
 import { hostFlows, hostViewFromMesh, type PipelineFlow, type PipelineGroup } from '../pipeline';
-import { securityGroupFlows, type CompiledRule } from './security-groups';
-import { serviceLbFlows } from './service-lb';
+import { securityGroupFlows, type CompiledRule, type SecurityGroupFlows } from './security-groups';
+import { serviceLbFlows, type ServiceLbFlows } from './service-lb';
 
 /** Everything one host's br-int should hold: what the controller's flow sync installs, in one bundle. */
 export interface HostState {
@@ -21,7 +21,9 @@ export interface HostState {
 export function hostState(mesh: Mesh, hosts: readonly ReportedHost[], hostName: string): HostState | undefined {
   const view = hostViewFromMesh(mesh, hosts, hostName);
   if (!view) return undefined;
-  const lb = serviceLbFlows(mesh, view);
-  const security = securityGroupFlows(mesh, view);
-  return { flows: [...hostFlows(view), ...lb.flows, ...security.flows], groups: lb.groups, rules: security.rules };
+  return combined(hostFlows(view), serviceLbFlows(mesh, view), securityGroupFlows(mesh, view));
+}
+
+export function combined(overlay: readonly PipelineFlow[], lb: ServiceLbFlows, security: SecurityGroupFlows): HostState {
+  return { flows: [...overlay, ...lb.flows, ...security.flows], groups: lb.groups, rules: security.rules };
 }

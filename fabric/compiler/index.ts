@@ -4,3 +4,4 @@
  */
 
 export { hostState, type HostState } from './host-state';
+export { HostStateCache } from './host-state-cache';

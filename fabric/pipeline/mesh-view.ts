@@ -10,7 +10,7 @@ import type { HostView, NetworkView } from './view';
  * endpoints on hosts that have not reported are left out until their host does: there
  * is no tunnel to send to them yet.
  */
-export function hostViewFromMesh(mesh: Mesh, hosts: readonly ReportedHost[], hostName: string): HostView | undefined {
+export function hostViewFromMesh(mesh: Pick<Mesh, 'networks' | 'endpoints'>, hosts: readonly ReportedHost[], hostName: string): HostView | undefined {
   const self = hosts.find((h) => h.name === hostName);
   if (!self?.tunnelOfport) return undefined;
   const reported = new Set(hosts.map((h) => h.name));
@@ -29,7 +29,7 @@ export function hostViewFromMesh(mesh: Mesh, hosts: readonly ReportedHost[], hos
  * stable while networks stay, and the flow sync swaps a host's flows atomically when
  * one is added.
  */
-function networkViews(mesh: Mesh): NetworkView[] {
+function networkViews(mesh: Pick<Mesh, 'networks'>): NetworkView[] {
   return Object.values(mesh.networks)
     .sort((a, b) => a.vni - b.vni)
     .map((net, i) => ({

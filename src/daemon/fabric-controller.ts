@@ -3,7 +3,7 @@ import type { Logger } from '../log';
 import type { ReportedHost } from '../model/host';
 import type { Mesh } from '../model/mesh';
 import { ControllerServer, FlowSync, NotConnectedError, RoleManager, type LeaderElection } from '../../fabric/openflow/controller';
-import { hostState, type HostState } from '../../fabric/compiler';
+import { HostStateCache, type HostState } from '../../fabric/compiler';
 import { tableId } from '../../fabric/pipeline';
 import { parseTraceInput, planTrace, securityGroupStats, type HostCounters, type SecurityGroupStats } from '../../fabric/trace';
 import type { FabricDiagnostics } from '../api/fabric-diagnostics';
@@ -26,6 +26,8 @@ export class FabricController {
   private mesh: Mesh;
   private hosts: ReportedHost[] = [];
   private pending: NodeJS.Immediate | undefined;
+  /** Computes each host again from what changed since its last compute (see HostStateCache). */
+  private readonly states = new HostStateCache();
   /** Each host's rules as the last reconcile computed them (or why it could not), so reading counters does not compile again. */
   private computed = new Map<string, HostState['rules'] | Error>();
 
@@ -118,7 +120,7 @@ export class FabricController {
   private rulesOf(host: string, mesh: Mesh, hosts: ReportedHost[]): HostState['rules'] | Error | undefined {
     if (!this.pending && this.computed.has(host)) return this.computed.get(host);
     try {
-      return hostState(mesh, hosts, host)?.rules;
+      return this.states.hostState(mesh, hosts, host)?.rules;
     } catch (err) {
       return err as Error;
     }
@@ -126,14 +128,15 @@ export class FabricController {
 
   /**
    * Runs right after a change (scheduleReconcile): whatever goes wrong for one host is
-   * logged for that host and must not stop the others.
+   * logged for that host and must not stop the others. Every host is computed, but only
+   * from what changed (HostStateCache), and the flow sync encodes only flows that are new.
    */
   private reconcile(): void {
     this.computed = new Map();
     for (const host of this.hosts) {
       if (!host.datapathId) continue;
       try {
-        const state = hostState(this.mesh, this.hosts, host.name);
+        const state = this.states.hostState(this.mesh, this.hosts, host.name);
         if (!state) continue;
         this.computed.set(host.name, state.rules);
         const dpid = BigInt(`0x${host.datapathId}`);
@@ -144,6 +147,7 @@ export class FabricController {
         this.log.error({ err: describeCause(err), host: host.name }, 'cannot compute flows for host; its flows stay as they were');
       }
     }
+    this.states.retain(new Set(this.hosts.map((h) => h.name)));
   }
 }
 

@@ -50,25 +50,25 @@ export interface ApplyOutcome {
 
 /** Upserts resources (by kind and name) and checks the result as a whole. */
 export function applyResources(mesh: Mesh, items: { resource: Resource; location?: ResourceLocation }[]): ApplyOutcome {
-  const next = {
-    services: { ...mesh.services },
-    endpoints: { ...mesh.endpoints },
-    routes: { ...mesh.routes },
-    securityGroups: { ...mesh.securityGroups },
-    networks: { ...mesh.networks },
-  };
+  // A collection the change does not touch stays the same object: whoever computes from a
+  // mesh (the fabric controller) can tell what changed by identity and skip the rest.
+  const copies: Partial<Record<Collection, Record<string, Resource>>> = {};
+  const writable = (name: Collection) => (copies[name] ??= { ...mesh[name] });
   const outcome: Omit<ApplyOutcome, 'mesh'> = { created: [], configured: [], unchanged: [] };
   const locations = new Map<string, ResourceLocation | undefined>();
   for (const { resource, location } of items) {
-    const collection = next[collectionOf(resource.kind)] as Record<string, Resource>;
+    const name = collectionOf(resource.kind);
     const label = `${resource.kind.toLowerCase()}/${resource.name}`;
-    const previous = collection[resource.name];
-    if (!previous) outcome.created.push(label);
-    else if (JSON.stringify(previous) === JSON.stringify(resource)) outcome.unchanged.push(label);
-    else outcome.configured.push(label);
-    collection[resource.name] = resource;
+    const previous = (copies[name] ?? mesh[name])[resource.name];
     locations.set(`${resource.kind} ${resource.name}`, location);
+    if (previous && JSON.stringify(previous) === JSON.stringify(resource)) {
+      outcome.unchanged.push(label);
+      continue;
+    }
+    (previous ? outcome.configured : outcome.created).push(label);
+    writable(name)[resource.name] = resource;
   }
+  const next = { ...mesh, ...copies } as Mesh;
   // The mesh before this change had no problems, so every problem found now is this change's.
   const problems = checkReferences(next);
   if (problems.length > 0) {

@@ -5,7 +5,7 @@ import { selects, TENANT_LABEL, type Peer, type SgExport } from './security-grou
 /**
  * Who security groups are about, resolved against the endpoints of a mesh: the members of
  * each group, the endpoints a peer stands for, tenants, and what an export exposes. Pure;
- * built once per mesh, each group resolved at most once. Endpoints come sorted by name.
+ * each group resolved at most once. Endpoints come sorted by name.
  */
 export interface SecurityGroupIndex {
   /** The members of group `name`: its selector's endpoints, its services' backends, its groups' members. Empty for an unknown group. */
@@ -18,12 +18,38 @@ export interface SecurityGroupIndex {
   readonly tenants: ReadonlyMap<string, readonly Endpoint[]>;
 }
 
+/** A mesh is never changed once built (changes make a new one), so its index can be kept. */
+const indexes = new WeakMap<Mesh, SecurityGroupIndex>();
+
+/**
+ * The index of `mesh`, built once per mesh object: the controller compiles every host from
+ * one mesh, and resolving selectors over every endpoint is most of what a group costs.
+ */
 export function indexSecurityGroups(mesh: Mesh): SecurityGroupIndex {
+  let index = indexes.get(mesh);
+  if (!index) {
+    index = buildIndex(mesh);
+    indexes.set(mesh, index);
+  }
+  return index;
+}
+
+function buildIndex(mesh: Mesh): SecurityGroupIndex {
   const endpoints = Object.values(mesh.endpoints).sort((a, b) => compare(a.name, b.name));
   const resolved = new Map<string, readonly Endpoint[]>();
 
   const backends = groupBy(endpoints, (ep) => ep.service);
-  const bySelector = (selector: Readonly<Record<string, string>>) => endpoints.filter((ep) => selects(selector, ep.labels));
+  // Many rules name the same selector; each is matched against every endpoint once.
+  const selected = new Map<string, readonly Endpoint[]>();
+  const bySelector = (selector: Readonly<Record<string, string>>): readonly Endpoint[] => {
+    const key = JSON.stringify(Object.entries(selector).sort(([a], [b]) => compare(a, b)));
+    let eps = selected.get(key);
+    if (!eps) {
+      eps = endpoints.filter((ep) => selects(selector, ep.labels));
+      selected.set(key, eps);
+    }
+    return eps;
+  };
   const byService = (service: string): readonly Endpoint[] => backends.get(service) ?? [];
 
   const members = (name: string, visiting: ReadonlySet<string> = new Set()): readonly Endpoint[] => {

@@ -1,6 +1,7 @@
 import { InvalidInputError, type InputProblem } from '../errors';
 import { cidrContains, formatIp, parseCidr, parseIp, type CidrText } from '../net/ip-address';
 import type { Mesh } from './mesh';
+import type { Service } from './service';
 
 /**
  * Service VIPs: every Service has a virtual IP from the service CIDR (`--service-cidr`),
@@ -88,13 +89,13 @@ export function assignServiceVips(previous: Mesh, next: Mesh, serviceCidr: strin
   }
   if (problems.length > 0) throw new InvalidInputError(problems);
 
-  const services = Object.fromEntries(
-    Object.entries(next.services).map(([name, svc]) => {
-      const vip = formatIp({ family: 4, value: vips.get(name)! });
-      return [name, svc.vip === vip ? svc : { ...svc, vip }];
-    }),
-  );
-  return { ...next, services };
+  const withVip = (name: string, svc: Service): Service => {
+    const vip = formatIp({ family: 4, value: vips.get(name)! });
+    return svc.vip === vip ? svc : { ...svc, vip };
+  };
+  // Services that all have their VIP already stay the same object (see applyResources).
+  if (names.every((name) => withVip(name, next.services[name]) === next.services[name])) return next;
+  return { ...next, services: Object.fromEntries(Object.entries(next.services).map(([name, svc]) => [name, withVip(name, svc)])) };
 }
 
 /**

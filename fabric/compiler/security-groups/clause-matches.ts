@@ -1,4 +1,4 @@
-import { EthType, IpProto, type Match } from '../../openflow/codec';
+import { EthType, IpProto, type Match, type MaskableNumber } from '../../openflow/codec';
 import { matchReg, NetworkId, TargetOfport, type LocalEndpoint } from '../../pipeline';
 import type { PolicyRule, Traffic } from './policy';
 import { portPrefixes } from './port-prefixes';
@@ -10,43 +10,88 @@ import type { Direction } from './stages';
  * packet is `undefined`, so the conjunction leaves it out.
  */
 
+/**
+ * One alternative of a clause: its match, and a key that is equal exactly when the match
+ * is (within one table), written like the match in `ovs-ofctl` terms. Flows are merged by
+ * this key, so nothing has to compare match objects.
+ */
+export interface Alternative {
+  readonly key: string;
+  readonly match: Match;
+}
+
 const IPV4: Match = { ethType: EthType.IPV4 };
 
-/** The pod sends (egress: it is in_port) or receives (ingress: it is TargetOfport). */
-export function memberMatch(direction: Direction, member: LocalEndpoint): Match {
-  return direction === 'egress' ? { ...IPV4, inPort: member.ofport } : matchReg(IPV4, TargetOfport, member.ofport);
-}
-
 /**
- * The other end: an endpoint by its address within its network (addresses repeat across
- * networks), a CIDR in any network. Ingress looks at the source, egress at the destination.
+ * The clause alternatives of one host's compile. The same member, peer address or port
+ * recurs in many rules: each is built once, and every rule gets the same object.
  */
-export function peerMatches(direction: Direction, peers: PolicyRule['peers']): Match[] | undefined {
-  if (peers === undefined) return undefined;
-  const field = direction === 'ingress' ? 'ipv4Src' : 'ipv4Dst';
-  return [
-    ...peers.endpoints.map((p) => matchReg({ ...IPV4, [field]: p.ip }, NetworkId, p.networkId)),
-    // OVS prints a /32 as the bare address; so does the match.
-    ...peers.cidrs.map((c) => ({ ...IPV4, [field]: c.endsWith('/32') ? c.slice(0, -3) : c })),
-  ];
-}
+export class ClauseMatches {
+  private readonly built = new Map<string, Alternative>();
 
-/**
- * The protocol, with destination ports as masked prefixes (port-prefixes.ts) or an ICMP
- * type and code. A rule whose ports turned out empty matches nothing: never everything.
- */
-export function trafficMatches(t: Traffic): Match[] | undefined {
-  switch (t.protocol) {
-    case 'any':
-      return undefined;
-    case 'icmp':
-      return [{ ...IPV4, ipProto: IpProto.ICMP, ...(t.icmp ? { icmpv4Type: t.icmp.type } : {}), ...(t.icmp?.code !== undefined ? { icmpv4Code: t.icmp.code } : {}) }];
-    case 'tcp':
-    case 'udp': {
-      const proto = { ...IPV4, ipProto: t.protocol === 'tcp' ? IpProto.TCP : IpProto.UDP };
-      if (t.ports === undefined) return [proto];
-      const field = t.protocol === 'tcp' ? 'tcpDst' : 'udpDst';
-      return portPrefixes(t.ports).map((p) => ({ ...proto, [field]: p }));
+  /** The pod sends (egress: it is in_port) or receives (ingress: it is TargetOfport). */
+  member(direction: Direction, member: LocalEndpoint): Alternative {
+    return direction === 'egress'
+      ? this.intern(`ip,in_port=${member.ofport}`, () => ({ ...IPV4, inPort: member.ofport }))
+      : this.intern(`ip,reg1=${member.ofport}`, () => matchReg(IPV4, TargetOfport, member.ofport));
+  }
+
+  /**
+   * The other end: an endpoint by its address within its network (addresses repeat across
+   * networks), a CIDR in any network. Ingress looks at the source, egress at the destination.
+   */
+  peers(direction: Direction, peers: PolicyRule['peers']): Alternative[] | undefined {
+    if (peers === undefined) return undefined;
+    const [field, name] = direction === 'ingress' ? (['ipv4Src', 'nw_src'] as const) : (['ipv4Dst', 'nw_dst'] as const);
+    return [
+      ...peers.endpoints.map((p) => this.intern(`ip,network=${p.networkId},${name}=${p.ip}`, () => matchReg({ ...IPV4, [field]: p.ip }, NetworkId, p.networkId))),
+      // OVS prints a /32 as the bare address; so does the match.
+      ...peers.cidrs.map((c) => {
+        const address = c.endsWith('/32') ? c.slice(0, -3) : c;
+        return this.intern(`ip,${name}=${address}`, () => ({ ...IPV4, [field]: address }));
+      }),
+    ];
+  }
+
+  /**
+   * The protocol, with destination ports as masked prefixes (port-prefixes.ts) or an ICMP
+   * type and code. A rule whose ports turned out empty matches nothing: never everything.
+   */
+  traffic(t: Traffic): Alternative[] | undefined {
+    switch (t.protocol) {
+      case 'any':
+        return undefined;
+      case 'icmp': {
+        const { type, code } = t.icmp ?? {};
+        return [
+          this.intern(['icmp', ...(type !== undefined ? [`icmp_type=${type}`] : []), ...(code !== undefined ? [`icmp_code=${code}`] : [])].join(','), () => ({
+            ...IPV4,
+            ipProto: IpProto.ICMP,
+            ...(type !== undefined ? { icmpv4Type: type } : {}),
+            ...(code !== undefined ? { icmpv4Code: code } : {}),
+          })),
+        ];
+      }
+      case 'tcp':
+      case 'udp': {
+        const proto = { ...IPV4, ipProto: t.protocol === 'tcp' ? IpProto.TCP : IpProto.UDP };
+        if (t.ports === undefined) return [this.intern(t.protocol, () => proto)];
+        const field = t.protocol === 'tcp' ? 'tcpDst' : 'udpDst';
+        return portPrefixes(t.ports).map((p) => this.intern(`${t.protocol},tp_dst=${portText(p)}`, () => ({ ...proto, [field]: p })));
+      }
     }
   }
+
+  private intern(key: string, match: () => Match): Alternative {
+    let alternative = this.built.get(key);
+    if (!alternative) {
+      alternative = { key, match: match() };
+      this.built.set(key, alternative);
+    }
+    return alternative;
+  }
+}
+
+function portText(p: MaskableNumber): string {
+  return typeof p === 'number' ? `${p}` : `${p.value}/0x${p.mask.toString(16)}`;
 }

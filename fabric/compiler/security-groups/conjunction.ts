@@ -1,5 +1,6 @@
-import type { Action, Match } from '../../openflow/codec';
+import type { Action } from '../../openflow/codec';
 import { flow, type PipelineFlow } from '../../pipeline';
+import type { Alternative } from './clause-matches';
 import { Priority, STAGES, type Direction } from './stages';
 
 /**
@@ -16,67 +17,118 @@ export interface ConjunctiveRule {
   conjId: number;
   direction: Direction;
   /** Members first; each clause lists alternatives, none empty. */
-  clauses: readonly (readonly Match[])[];
-}
-
-export function ruleFlows(rule: ConjunctiveRule): PipelineFlow[] {
-  const { table, next, feature } = STAGES[rule.direction];
-  const [members, ...rest] = rule.clauses;
-  if (rest.length === 0) return members.map((m) => flow(table, Priority.DIRECT).match(m).goto(next).build(feature));
-  const n = rule.clauses.length;
-  return [
-    ...rule.clauses.flatMap((alternatives, k) =>
-      alternatives.map((m) => flow(table, Priority.RULE).match(m).apply({ type: 'conjunction', id: rule.conjId, clause: k + 1, nClauses: n }).build(feature)),
-    ),
-    flow(table, Priority.RULE).match({ conjId: rule.conjId }).goto(next).build(feature),
-  ];
-}
-
-/**
- * Flows with the same (table, priority, match) as one flow: a switch holds one flow per
- * identity, so a member, peer or port shared by several rules is one flow carrying each
- * rule's conjunction action (the controller refuses duplicates). Flows that are not
- * clauses must be identical to merge; anything else is a bug here, not bad input.
- */
-export function mergeFlows(flows: readonly PipelineFlow[]): PipelineFlow[] {
-  // Grouped first and merged once per identity: a flow shared by many rules would make pairwise merging quadratic.
-  const byIdentity = new Map<string, PipelineFlow[]>();
-  for (const f of flows) {
-    const id = `${f.tableId}/${f.priority}/${matchKey(f.match)}`;
-    const same = byIdentity.get(id);
-    if (same) same.push(f);
-    else byIdentity.set(id, [f]);
-  }
-  return [...byIdentity.entries()]
-    .map(([id, same]) => [id, same.length === 1 ? same[0] : merged(same)] as const)
-    .sort(([a, fa], [b, fb]) => fa.tableId - fb.tableId || fb.priority - fa.priority || (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, f]) => f);
-}
-
-/** Conjunction-only flows of one identity become one flow with all their conjunctions; any other duplicate must be identical. */
-function merged(same: readonly PipelineFlow[]): PipelineFlow {
-  const [first] = same;
-  const conjunctions = same.map(conjunctionsOf);
-  if (conjunctions.every((c) => c !== undefined)) {
-    const actions = new Map<string, ConjunctionAction>();
-    for (const c of conjunctions.flat()) actions.set(`${c!.id}/${c!.clause}/${c!.nClauses}`, c!);
-    const sorted = [...actions.values()].sort((x, y) => x.id - y.id || x.clause - y.clause);
-    return { ...first, instructions: [{ type: 'apply_actions', actions: sorted }] };
-  }
-  const text = JSON.stringify(first.instructions);
-  if (same.every((f) => JSON.stringify(f.instructions) === text)) return first;
-  throw new Error(`security groups built two different flows with one identity: table ${first.tableId}, priority ${first.priority}, ${matchKey(first.match)}`);
+  clauses: readonly (readonly Alternative[])[];
 }
 
 type ConjunctionAction = Extract<Action, { type: 'conjunction' }>;
 
-/** The flow's actions when it carries nothing but conjunctions. */
-function conjunctionsOf(f: PipelineFlow): ConjunctionAction[] | undefined {
-  const [only, ...more] = f.instructions;
-  return only?.type === 'apply_actions' && more.length === 0 && only.actions.every((x) => x.type === 'conjunction') ? (only.actions as ConjunctionAction[]) : undefined;
+/** A clause alternative's flow as rules add their conjunctions to it. */
+interface ClauseEntry {
+  direction: Direction;
+  alternative: Alternative;
+  conjunctions: ConjunctionAction[];
 }
 
-/** The match as text with sorted keys: equal for equal matches, whatever order they were built in. */
-function matchKey(m: Match): string {
-  return JSON.stringify(Object.keys(m).sort().map((k) => [k, m[k as keyof Match]]));
+/** A flow that is no clause, and its instructions as text to tell a duplicate from a conflict. */
+interface PlainEntry {
+  flow: PipelineFlow;
+  text: string;
+}
+
+/**
+ * A host's security-group flows, collected by identity (table, priority, match), since a
+ * switch holds one flow per identity: a member, peer or port shared by several rules is
+ * one flow carrying each rule's conjunction action. Collecting as rules are added, rather
+ * than building every rule's flows and merging them, keeps a compile linear in the clause
+ * alternatives with one flow object per flow that is sent. Clause alternatives are
+ * collected by object (ClauseMatches hands out one per match), their text key is made once
+ * per flow.
+ */
+export class SecurityFlowSet {
+  private readonly clauses: Record<Direction, Map<Alternative, ClauseEntry>> = { egress: new Map(), ingress: new Map() };
+  private readonly plain = new Map<string, PlainEntry>();
+
+  addRule(rule: ConjunctiveRule): void {
+    const { table, next, feature } = STAGES[rule.direction];
+    const [members, ...rest] = rule.clauses;
+    if (rest.length === 0) {
+      for (const m of members) this.addFlow(rule.direction, Priority.DIRECT, m, flow(table, Priority.DIRECT).match(m.match).goto(next).build(feature));
+      return;
+    }
+    const nClauses = rule.clauses.length;
+    const entries = this.clauses[rule.direction];
+    rule.clauses.forEach((alternatives, k) => {
+      const action: ConjunctionAction = { type: 'conjunction', id: rule.conjId, clause: k + 1, nClauses };
+      for (const alternative of alternatives) {
+        const entry = entries.get(alternative);
+        if (entry) entry.conjunctions.push(action);
+        else entries.set(alternative, { direction: rule.direction, alternative, conjunctions: [action] });
+      }
+    });
+    const conj: Alternative = { key: `conj_id=${rule.conjId}`, match: { conjId: rule.conjId } };
+    this.addFlow(rule.direction, Priority.RULE, conj, flow(table, Priority.RULE).match(conj.match).goto(next).build(feature));
+  }
+
+  /**
+   * A flow that is no clause, under `identity`'s match at `priority`. Two such flows of one
+   * identity must be identical (two rules letting one member do anything); anything else is
+   * a bug here, not bad input.
+   */
+  addFlow(direction: Direction, priority: number, identity: Alternative, f: PipelineFlow): void {
+    const key = identityKey(direction, priority, identity);
+    const text = JSON.stringify(f.instructions);
+    const known = this.plain.get(key);
+    if (!known) this.plain.set(key, { flow: f, text });
+    else if (known.text !== text) throw conflict(key);
+  }
+
+  /**
+   * Every flow, in table order, highest priority first, then by match, and each by its
+   * identity key. A flow equal to the one of its key in `previous` (an earlier compile's
+   * `byIdentity`) is that same object, so the flow sync need not encode it again.
+   */
+  flows(previous?: ReadonlyMap<string, PipelineFlow>): { flows: PipelineFlow[]; byIdentity: Map<string, PipelineFlow> } {
+    const byIdentity = new Map<string, PipelineFlow>();
+    for (const [key, entry] of this.plain) {
+      const before = previous?.get(key);
+      byIdentity.set(key, before && JSON.stringify(before.instructions) === entry.text ? before : entry.flow);
+    }
+    for (const entry of [...this.clauses.egress.values(), ...this.clauses.ingress.values()]) {
+      const key = identityKey(entry.direction, Priority.RULE, entry.alternative);
+      if (byIdentity.has(key)) throw conflict(key);
+      const conjunctions = sortedUnique(entry.conjunctions);
+      const before = previous?.get(key);
+      byIdentity.set(key, before && sameConjunctions(before, conjunctions) ? before : clauseFlow(entry, conjunctions));
+    }
+    const flows = [...byIdentity]
+      .sort(([a, fa], [b, fb]) => fa.tableId - fb.tableId || fb.priority - fa.priority || (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, f]) => f);
+    return { flows, byIdentity };
+  }
+}
+
+function identityKey(direction: Direction, priority: number, identity: Alternative): string {
+  return `${direction}/${priority}/${identity.key}`;
+}
+
+/** One flow with every rule's conjunction for this alternative. */
+function clauseFlow(entry: ClauseEntry, conjunctions: ConjunctionAction[]): PipelineFlow {
+  const { table, feature } = STAGES[entry.direction];
+  return flow(table, Priority.RULE).match(entry.alternative.match).apply(...conjunctions).build(feature);
+}
+
+/** Each rule's conjunction once, by rule and clause. */
+function sortedUnique(conjunctions: ConjunctionAction[]): ConjunctionAction[] {
+  return conjunctions.sort((x, y) => x.id - y.id || x.clause - y.clause).filter((c, i, all) => i === 0 || c.id !== all[i - 1].id || c.clause !== all[i - 1].clause);
+}
+
+/** Whether `f` is a clause flow with exactly these conjunctions. */
+function sameConjunctions(f: PipelineFlow, conjunctions: readonly ConjunctionAction[]): boolean {
+  const [only, ...more] = f.instructions;
+  if (only?.type !== 'apply_actions' || more.length > 0 || only.actions.length !== conjunctions.length) return false;
+  return only.actions.every((a, i) => a.type === 'conjunction' && a.id === conjunctions[i].id && a.clause === conjunctions[i].clause && a.nClauses === conjunctions[i].nClauses);
+}
+
+function conflict(key: string): Error {
+  return new Error(`security groups built two different flows with one identity (direction/priority/match): ${key}`);
 }

@@ -1,9 +1,9 @@
 import type { Mesh } from '../../../src/model/mesh';
-import { CtState, type Match } from '../../openflow/codec';
+import { CtState } from '../../openflow/codec';
 import { flow, planHost, type HostView, type PipelineFlow } from '../../pipeline';
-import { memberMatch, peerMatches, trafficMatches } from './clause-matches';
+import { ClauseMatches, type Alternative } from './clause-matches';
 import { conjunctionIds } from './conjunction-ids';
-import { mergeFlows, ruleFlows } from './conjunction';
+import { SecurityFlowSet } from './conjunction';
 import { ruleKey, securityPolicy, type RuleIdentity } from './policy';
 import { Priority, STAGES, type Direction } from './stages';
 
@@ -34,6 +34,8 @@ export interface SecurityGroupFlows {
   flows: PipelineFlow[];
   /** One per rule that has flows here. */
   rules: CompiledRule[];
+  /** The flows by identity (table, priority, match) as a key: what a later compile reuses (see `previous`). */
+  byIdentity: ReadonlyMap<string, PipelineFlow>;
 }
 
 /**
@@ -46,32 +48,43 @@ export interface SecurityGroupFlows {
  * rule m + p + q + 1 (members here, peer addresses, port prefixes, the conj_id flow; a
  * clause that matches everything counts 0), less flows rules share; a rule down to its
  * members is m flows.
+ *
+ * `previous`: this host's last result. Flows that come out equal to one there are that
+ * same object (what the flow sync then does not encode again), and a result equal to it is
+ * `previous` itself; nothing else depends on it.
  */
-export function securityGroupFlows(mesh: Mesh, view: HostView): SecurityGroupFlows {
+export function securityGroupFlows(mesh: Mesh, view: HostView, previous?: SecurityGroupFlows): SecurityGroupFlows {
   const policy = securityPolicy(mesh, planHost(view));
   const ids = conjunctionIds(policy.keys);
-  const flows: PipelineFlow[] = [];
+  const matches = new ClauseMatches();
+  const flows = new SecurityFlowSet();
   const rules: CompiledRule[] = [];
   for (const rule of policy.rules) {
     const conjId = ids.get(ruleKey(rule))!;
-    const clauses = [rule.members.map((m) => memberMatch(rule.direction, m)), peerMatches(rule.direction, rule.peers), trafficMatches(rule.traffic)].filter((c) => c !== undefined);
+    const clauses = [rule.members.map((m) => matches.member(rule.direction, m)), matches.peers(rule.direction, rule.peers), matches.traffic(rule.traffic)].filter((c) => c !== undefined);
     if (clauses.some((c) => c.length === 0)) continue;
-    flows.push(...ruleFlows({ conjId, direction: rule.direction, clauses }));
+    flows.addRule({ conjId, direction: rule.direction, clauses });
     const { kind, group, direction, index, description } = rule;
     rules.push({ kind, group, direction, index, conjId, direct: clauses.length === 1, ofports: rule.members.map((m) => m.ofport).sort((a, b) => a - b), description });
   }
-  for (const direction of ['egress', 'ingress'] as const) flows.push(...isolationFlows(direction, policy.isolated[direction].map((m) => memberMatch(direction, m))));
-  return { flows: mergeFlows(flows), rules };
+  for (const direction of ['egress', 'ingress'] as const) {
+    addIsolation(flows, direction, policy.isolated[direction].map((m) => matches.member(direction, m)));
+  }
+  const result = { ...flows.flows(previous?.byIdentity), rules };
+  return previous && unchanged(previous, result) ? previous : result;
+}
+
+function unchanged(previous: SecurityGroupFlows, now: SecurityGroupFlows): boolean {
+  return now.flows.length === previous.flows.length && now.flows.every((f, i) => f === previous.flows[i]) && JSON.stringify(now.rules) === JSON.stringify(previous.rules);
 }
 
 /** Replies and related packets pass; isolated pods' other IPv4 is dropped below the rules. */
-function isolationFlows(direction: Direction, isolated: readonly Match[]): PipelineFlow[] {
-  if (isolated.length === 0) return [];
+function addIsolation(flows: SecurityFlowSet, direction: Direction, isolated: readonly Alternative[]): void {
+  if (isolated.length === 0) return;
   const { table, next, feature } = STAGES[direction];
-  const state = (bit: number) => ({ ctState: { value: CtState.trk | bit, mask: CtState.trk | bit } });
-  return [
-    flow(table, Priority.ESTABLISHED).match(state(CtState.est)).goto(next).build(feature),
-    flow(table, Priority.ESTABLISHED).match(state(CtState.rel)).goto(next).build(feature),
-    ...isolated.map((m) => flow(table, Priority.ISOLATED).match(m).build(feature)),
-  ];
+  for (const [name, bit] of [['est', CtState.est], ['rel', CtState.rel]] as const) {
+    const state = { key: `ct_state=+${name}+trk`, match: { ctState: { value: CtState.trk | bit, mask: CtState.trk | bit } } };
+    flows.addFlow(direction, Priority.ESTABLISHED, state, flow(table, Priority.ESTABLISHED).match(state.match).goto(next).build(feature));
+  }
+  for (const m of isolated) flows.addFlow(direction, Priority.ISOLATED, m, flow(table, Priority.ISOLATED).match(m.match).build(feature));
 }

@@ -26,7 +26,7 @@ export interface ServiceLbFlows {
  * affinity — through conntrack DNAT, so its later packets and the replies are translated
  * by the Conntrack table. Throws InvalidViewError for an invalid view. Pure.
  */
-export function serviceLbFlows(mesh: Mesh, view: HostView): ServiceLbFlows {
+export function serviceLbFlows(mesh: Pick<Mesh, 'services' | 'endpoints'>, view: HostView): ServiceLbFlows {
   const plan = planHost(view);
   const targets = vipTargets(mesh, plan);
   const grouped = targets.filter((t) => t.backends.length > 0 && !t.clientIpAffinity);

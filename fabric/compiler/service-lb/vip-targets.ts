@@ -25,7 +25,7 @@ export interface Backend {
   readonly weight: number;
 }
 
-export function vipTargets(mesh: Mesh, plan: HostPlan): VipTarget[] {
+export function vipTargets(mesh: Pick<Mesh, 'services' | 'endpoints'>, plan: HostPlan): VipTarget[] {
   const backends = new Map<string, Backend[]>();
   for (const e of [...plan.local, ...plan.remote]) {
     const ep = mesh.endpoints[e.name];

@@ -26,6 +26,8 @@ const MATCH_AT = 48;
  * table, priority and match), reject the set.
  */
 export class DesiredFlows {
+  private byFlow: Map<Flow, number> | undefined;
+
   private constructor(
     readonly flows: readonly Flow[],
     private readonly space: CookieSpace,
@@ -33,36 +35,64 @@ export class DesiredFlows {
     private readonly offsets: Uint32Array,
     /** Each flow's cookie hash part (see CookieSpace). */
     readonly hashes: Float64Array,
+    /** 1 where a collision made the hash part salted. */
+    private readonly salted: Uint8Array,
     /** Hash part → position. */
     readonly index: HashIndex,
   ) {}
 
-  static build(flows: readonly Flow[], space: CookieSpace): DesiredFlows {
+  /**
+   * `previous`: an earlier set of the same cookie space, whose flows that come again as the
+   * very same objects are copied rather than encoded and hashed again. Flows are treated as
+   * immutable: the controller, which hands every host's unchanged flows again on every
+   * change, pays for what changed.
+   */
+  static build(flows: readonly Flow[], space: CookieSpace, previous?: DesiredFlows): DesiredFlows {
     const n = flows.length;
     const w = new Writer(Math.max(1024, n * 160));
     const offsets = new Uint32Array(n + 1);
     const hashes = new Float64Array(n);
     const byHash = new HashIndex(n);
     const keys = new FlowKeys(w, offsets);
+    const salted = new Uint8Array(n);
+    const earlier = previous?.space === space ? previous : undefined;
+    const positions = earlier?.positions();
     for (let i = 0; i < n; i++) {
       const start = w.pos;
       const f = flows[i];
-      try {
-        // Field by field rather than spread: only a Flow's fields, and an object the encoder reads fast.
-        writeMessage(w, { type: 'flow_mod', xid: 0, command: 'add', cookie: 0n, tableId: f.tableId, priority: f.priority, match: f.match, instructions: f.instructions, idleTimeout: f.idleTimeout, hardTimeout: f.hardTimeout, flags: f.flags });
-      } catch (err) {
-        throw new InvalidFlowError(i, f, err);
+      const j = positions?.get(f);
+      if (j !== undefined) {
+        w.bytes(earlier!.bytes.subarray(earlier!.offsets[j], earlier!.offsets[j + 1]), 'flow');
+        // As encoded: the hash is of the flow without its cookie.
+        w.buf.fill(0, start + COOKIE_AT, start + COOKIE_AT + 8);
+      } else {
+        try {
+          // Field by field rather than spread: only a Flow's fields, and an object the encoder reads fast.
+          writeMessage(w, { type: 'flow_mod', xid: 0, command: 'add', cookie: 0n, tableId: f.tableId, priority: f.priority, match: f.match, instructions: f.instructions, idleTimeout: f.idleTimeout, hardTimeout: f.hardTimeout, flags: f.flags });
+        } catch (err) {
+          throw new InvalidFlowError(i, f, err);
+        }
       }
       offsets[i + 1] = w.pos;
       const same = keys.add(i);
       if (same !== undefined) throw new DuplicateFlowError(same, i, describeFlow(f));
-      let h = flowHash(w.buf, start, w.pos, space.hashBits);
+      // A copied flow keeps its unsalted hash (the same bytes hash the same); a salted one is hashed afresh, so the result never depends on `previous`.
+      let h = j !== undefined && earlier!.salted[j] === 0 ? earlier!.hashes[j] : flowHash(w.buf, start, w.pos, space.hashBits);
       // Two different flows with one hash part: rehash deterministically, so both keep a cookie.
-      for (let salt = 1; byHash.addUnless(h, i, () => true) >= 0; salt++) h = flowHash(w.buf, start, w.pos, space.hashBits, salt);
+      for (let salt = 1; byHash.addUnless(h, i, () => true) >= 0; salt++) {
+        h = flowHash(w.buf, start, w.pos, space.hashBits, salt);
+        salted[i] = 1;
+      }
       space.writeCookie(w.buf, start + COOKIE_AT, h);
       hashes[i] = h;
     }
-    return new DesiredFlows(flows, space, w.buf.subarray(0, w.pos), offsets, hashes, byHash);
+    return new DesiredFlows(flows, space, w.buf.subarray(0, w.pos), offsets, hashes, salted, byHash);
+  }
+
+  /** Flow → its position, for a later build that gets some of the same flows again. */
+  private positions(): Map<Flow, number> {
+    this.byFlow ??= new Map(this.flows.map((f, i) => [f, i]));
+    return this.byFlow;
   }
 
   get size(): number {

@@ -82,13 +82,15 @@ export class FlowSync extends EventEmitter<FlowSyncEvents> {
    * InvalidGroupsError, changing nothing, if the state is not valid. The promise resolves
    * once the switch holds these flows and groups (waiting for it to connect, or for this
    * instance to be master), and rejects with FlowsRejectedError or GroupsRejectedError if
-   * the switch refuses them — then nothing was applied.
+   * the switch refuses them — then nothing was applied. Flows must not be changed after
+   * they are given: one given again as the same object is taken for the same flow.
    */
   setFlows(dpid: bigint, flows: readonly Flow[], groups?: readonly Group[]): Promise<SyncResult> {
     if (groups !== undefined && !this.ownsGroups) {
       throw new InvalidGroupsError([`groups: this FlowSync (owner 0x${this.cookies.owner.toString(16)}) does not own the switches' groups; pass groups to the one created with ownsGroups: true`]);
     }
-    const desiredFlows = DesiredFlows.build(flows, this.cookies);
+    // Flows given again as the same objects as last time are not encoded again.
+    const desiredFlows = DesiredFlows.build(flows, this.cookies, this.perSwitch.get(dpid)?.desiredFlows);
     const desiredGroups = this.ownsGroups ? DesiredGroups.build(groups ?? [], flows) : undefined;
     return this.switchSync(dpid).setDesired({ flows: desiredFlows, groups: desiredGroups });
   }

@@ -17,6 +17,17 @@ describe('applyResources', () => {
     expect(first.mesh.endpoints.b1.port).toBe(1);
   });
 
+  it('keeps what a change leaves alone as the same objects: untouched collections, and resources applied unchanged', () => {
+    const { mesh } = apply(emptyMesh(), `${NETWORK}---\n${SERVICE}---\n${ENDPOINT}`);
+    const next = apply(mesh, `${SERVICE}---\nkind: Route\nname: r\nservice: echo\n`).mesh;
+    expect(next.routes).not.toBe(mesh.routes);
+    for (const c of ['services', 'endpoints', 'networks', 'securityGroups'] as const) expect(next[c]).toBe(mesh[c]);
+    // A changed endpoint copies its collection; the unchanged service in the same apply stays.
+    const moved = apply(next, `${SERVICE}---\n${ENDPOINT.replace('port: 1', 'port: 2')}`).mesh;
+    expect(moved.endpoints).not.toBe(next.endpoints);
+    expect(moved.services).toBe(next.services);
+  });
+
   it.each([
     ['an endpoint of a missing service', ENDPOINT, /\(Endpoint b1\): service: service "echo" does not exist; known services: \(none\)/],
     ['a route to a missing service', 'kind: Route\nname: r\nservice: echo\n', /service "echo" does not exist/],

@@ -55,6 +55,9 @@ describe('assignServiceVips', () => {
     const next = assignServiceVips(emptyMesh(), { ...meshOf(a), networks: { blue: net } }, CIDR);
     expect(next.services.a).toBe(a);
     expect(next.networks.blue).toBe(net);
+    // With every VIP in place, the mesh itself: the fabric controller tells changes by identity.
+    const given = { ...meshOf(a), networks: { blue: net } };
+    expect(assignServiceVips(given, given, CIDR)).toBe(given);
   });
 
   test('an explicit VIP outside the CIDR, at its network or broadcast address, or taken, is refused with every problem', () => {

@@ -72,6 +72,21 @@ test('the same mesh gives the same flows whatever the order of its documents', (
   expect(securityGroupFlows(reversed, viewOf(reversed))).toEqual(securityGroupFlows(mesh, viewOf(mesh)));
 });
 
+test('given the last result, flows that come out the same are its objects, and the result is what it would be without', () => {
+  const before = golden();
+  const last = securityGroupFlows(before, viewOf(before));
+  // web's first rule moves from port 80 to 81: its port clause changes, and port 80's flow, which web's export shares, loses the rule's conjunction.
+  const after = meshOf(...NETWORKS, GOLDEN_MESH.replace('ports: [80, "8000-8080"]', 'ports: [81, "8000-8080"]'));
+  const next = securityGroupFlows(after, viewOf(after), last);
+  expect(next).toEqual(securityGroupFlows(after, viewOf(after)));
+  const conjId = (kind: string, index: number) => next.rules.find((r) => r.kind === kind && r.group === 'web' && r.direction === 'ingress' && r.index === index)!.conjId;
+  const fresh = next.flows.filter((f) => !last.flows.includes(f));
+  expect(formatFlows(fresh)).toBe(
+    `table=IngressSecurity, priority=100,tcp,tp_dst=80 actions=conjunction(${conjId('export', 0)},3/3)\n` + `table=IngressSecurity, priority=100,tcp,tp_dst=81 actions=conjunction(${conjId('rule', 0)},3/3)\n`,
+  );
+  expect(next.flows.length - fresh.length).toBe(last.flows.length - 1);
+});
+
 test('a service outside the overlay (registered in Consul by others: no network) is a peer by its addresses, in any network', () => {
   const external = [
     'kind: Service\nname: billing\nports: [{port: 8080, protocol: http}]\n',
@@ -85,7 +100,8 @@ test('a service outside the overlay (registered in Consul by others: no network)
 
 test('without groups or tenants there are no flows, and pods stay open (the pipeline’s pass-through)', () => {
   const mesh = meshOf(...NETWORKS, pod('a', { ip: '10.0.0.2', host: 'host-a', ofport: 1 }));
-  expect(securityGroupFlows(mesh, viewOf(mesh))).toEqual({ flows: [], rules: [] });
+  const { flows, rules } = securityGroupFlows(mesh, viewOf(mesh));
+  expect({ flows, rules }).toEqual({ flows: [], rules: [] });
 });
 
 describe('invariants of the flows with the pipeline’s', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { decode, encode, EthType } from '../../../../fabric/openflow/codec';
 import { CookieSpace, DesiredFlows, DuplicateFlowError, flowHash, InvalidFlowError, InvalidOptionError, type Flow } from '../../../../fabric/openflow/controller';
 
@@ -60,4 +61,45 @@ test('refused sets say which flow and why, and what would be accepted', () => {
   expect(() => DesiredFlows.build([flow(0), flow(1), flow(0, 2)], space)).toThrow(new DuplicateFlowError(0, 2, 'table=10 priority=100 {"ethType":2048,"ipv4Dst":"10.0.0.0"}'));
   expect(() => new CookieSpace(0)).toThrow(new InvalidOptionError('owner', '0 is not an integer 1..65535 (0 would claim flows added without a cookie)'));
   expect(() => new CookieSpace(1, 8)).toThrow(/^ownerBits: 8 is not an integer 16\.\.32 /);
+});
+
+describe('built with the previous set (what FlowSync does for every change)', () => {
+  const messages = (d: DesiredFlows) => Array.from({ length: d.size }, (_, i) => d.addMessage(i));
+
+  test('gives what a build from scratch gives, whatever came before', () => {
+    const space = new CookieSpace(1);
+    const all = flows(40);
+    fc.assert(
+      fc.property(fc.shuffledSubarray(all), fc.shuffledSubarray(all), (before, after) => {
+        const previous = DesiredFlows.build(before, space);
+        const built = DesiredFlows.build(after, space, previous);
+        const fresh = DesiredFlows.build(after, space);
+        expect(built.hashes).toEqual(fresh.hashes);
+        expect(messages(built)).toEqual(messages(fresh));
+      }),
+    );
+  });
+
+  test('a flow given again as the same object is copied, not encoded again', () => {
+    const space = new CookieSpace(1);
+    const [kept, other] = [flow(1), flow(2)];
+    const previous = DesiredFlows.build([kept, other], space);
+    // Changed in place, which callers must not do: only a copy keeps the first encoding.
+    (kept.match as { ipv4Dst: string }).ipv4Dst = '10.9.9.9';
+    const built = DesiredFlows.build([other, kept], space, previous);
+    expect(built.cookies()[1]).toBe(previous.cookies()[0]);
+    expect(built.addMessage(1)).toEqual(previous.addMessage(0));
+    // Another cookie space's set is not reused.
+    expect(DesiredFlows.build([kept], new CookieSpace(2), previous).hashes[0]).not.toBe(previous.hashes[0]);
+  });
+
+  test('a flow whose hash was salted by a collision is hashed afresh once the collision is gone', () => {
+    const space = new CookieSpace(1, 32);
+    const pair = [flow(81261), flow(200822)];
+    const both = DesiredFlows.build(pair, space);
+    const alone = DesiredFlows.build([pair[1]], space, both);
+    expect(alone.hashes[0]).not.toBe(both.hashes[1]);
+    expect(alone.hashes).toEqual(DesiredFlows.build([pair[1]], space).hashes);
+    expect(DesiredFlows.build([pair[1], pair[0]], space, both).hashes).toEqual(DesiredFlows.build([pair[1], pair[0]], space).hashes);
+  });
 });
