@@ -32,8 +32,23 @@ export interface RemoteEndpoint extends PlannedEndpoint {
   readonly underlayIp: string;
 }
 
-/** Validates the view (throwing InvalidViewError) and derives this host's plan. */
+/** Plans already made, by view: every feature plans the same view, and the controller keeps a host's view while its inputs stay. */
+const plans = new WeakMap<HostView, HostPlan>();
+
+/**
+ * Validates the view (throwing InvalidViewError) and derives this host's plan, once per
+ * view object: a view is not changed after it is made (hostViewFromMesh makes a new one).
+ */
 export function planHost(view: HostView): HostPlan {
+  let plan = plans.get(view);
+  if (!plan) {
+    plan = newPlan(view);
+    plans.set(view, plan);
+  }
+  return plan;
+}
+
+function newPlan(view: HostView): HostPlan {
   assertValidView(view);
   const here = view.host.name;
   const networkByName = new Map(view.networks.map((n) => [n.name, n]));

@@ -1,6 +1,6 @@
 import { EthType, IpProto, type Match, type MaskableNumber } from '../../openflow/codec';
 import { matchReg, NetworkId, TargetOfport, type LocalEndpoint } from '../../pipeline';
-import type { PolicyRule, Traffic } from './policy';
+import type { PeerEndpoint, PolicyRule, Traffic } from './policy';
 import { portPrefixes } from './port-prefixes';
 import type { Direction } from './stages';
 
@@ -23,6 +23,28 @@ export interface Alternative {
 const IPV4: Match = { ethType: EthType.IPV4 };
 
 /**
+ * Each endpoint's alternatives, by its entry in the host's plan. A plan is kept as long as
+ * its view (planHost), and the controller keeps a view while endpoints and hosts stay
+ * (HostStateCache): an endpoint's matches are built once, not for every rule and change.
+ * Within a plan an entry is one endpoint, so one alternative per match, as interning
+ * guarantees for the rest.
+ */
+const endpointAlternatives = {
+  member: { ingress: new WeakMap<PeerEndpoint, Alternative>(), egress: new WeakMap<PeerEndpoint, Alternative>() },
+  peer: { ingress: new WeakMap<PeerEndpoint, Alternative>(), egress: new WeakMap<PeerEndpoint, Alternative>() },
+};
+
+function endpointAlternative(role: 'member' | 'peer', direction: Direction, endpoint: PeerEndpoint, build: () => Alternative): Alternative {
+  const known = endpointAlternatives[role][direction];
+  let alternative = known.get(endpoint);
+  if (!alternative) {
+    alternative = build();
+    known.set(endpoint, alternative);
+  }
+  return alternative;
+}
+
+/**
  * The clause alternatives of one host's compile. The same member, peer address or port
  * recurs in many rules: each is built once, and every rule gets the same object.
  */
@@ -31,9 +53,9 @@ export class ClauseMatches {
 
   /** The pod sends (egress: it is in_port) or receives (ingress: it is TargetOfport). */
   member(direction: Direction, member: LocalEndpoint): Alternative {
-    return direction === 'egress'
-      ? this.intern(`ip,in_port=${member.ofport}`, () => ({ ...IPV4, inPort: member.ofport }))
-      : this.intern(`ip,reg1=${member.ofport}`, () => matchReg(IPV4, TargetOfport, member.ofport));
+    return endpointAlternative('member', direction, member, () =>
+      direction === 'egress' ? { key: `ip,in_port=${member.ofport}`, match: { ...IPV4, inPort: member.ofport } } : { key: `ip,reg1=${member.ofport}`, match: matchReg(IPV4, TargetOfport, member.ofport) },
+    );
   }
 
   /**
@@ -44,7 +66,7 @@ export class ClauseMatches {
     if (peers === undefined) return undefined;
     const [field, name] = direction === 'ingress' ? (['ipv4Src', 'nw_src'] as const) : (['ipv4Dst', 'nw_dst'] as const);
     return [
-      ...peers.endpoints.map((p) => this.intern(`ip,network=${p.networkId},${name}=${p.ip}`, () => matchReg({ ...IPV4, [field]: p.ip }, NetworkId, p.networkId))),
+      ...peers.endpoints.map((p) => endpointAlternative('peer', direction, p, () => ({ key: `ip,network=${p.network.id},${name}=${p.ip}`, match: matchReg({ ...IPV4, [field]: p.ip }, NetworkId, p.network.id) }))),
       // OVS prints a /32 as the bare address; so does the match.
       ...peers.cidrs.map((c) => {
         const address = c.endsWith('/32') ? c.slice(0, -3) : c;

@@ -47,17 +47,15 @@ export interface Traffic {
   icmp?: { type: number; code?: number };
 }
 
-export interface PeerAddress {
-  networkId: number;
-  ip: string;
-}
+/** A peer endpoint as the host's plan has it: its network (by id) and address are what its flows match. */
+export type PeerEndpoint = LocalEndpoint | RemoteEndpoint;
 
 export interface PolicyRule extends RuleIdentity {
   description: string;
   /** The pods here the rule applies to; never empty. */
   members: readonly LocalEndpoint[];
   /** Who members may talk to; absent when a peer is 0.0.0.0/0 (anywhere). Never empty. */
-  peers?: { endpoints: PeerAddress[]; cidrs: string[] };
+  peers?: { endpoints: PeerEndpoint[]; cidrs: string[] };
   traffic: Traffic;
 }
 
@@ -102,13 +100,13 @@ export function securityPolicy(mesh: Mesh, plan: HostPlan): Policy {
     const cidrs = [...given, ...eps.filter((ep) => ep.network === undefined && isIPv4(ep.address)).map((ep) => `${ep.address}/32`)];
     if (cidrs.includes(ANYWHERE)) return undefined;
     const networks = new Set(members.map((m) => m.network.id));
-    const byKey = new Map<string, PeerAddress>();
+    // One entry per address and network (the mesh refuses two endpoints with one address in a network).
+    const endpoints = new Set<PeerEndpoint>();
     for (const ep of eps) {
       const v = seen.get(ep.name);
-      if (v && networks.has(v.network.id)) byKey.set(`${v.network.id}/${v.ip}`, { networkId: v.network.id, ip: v.ip });
+      if (v && networks.has(v.network.id)) endpoints.add(v);
     }
-    const endpoints = [...byKey.values()];
-    return endpoints.length + cidrs.length > 0 ? { endpoints, cidrs: [...new Set(cidrs)] } : 'none';
+    return endpoints.size + cidrs.length > 0 ? { endpoints: [...endpoints], cidrs: [...new Set(cidrs)] } : 'none';
   };
 
   for (const group of groups) {
