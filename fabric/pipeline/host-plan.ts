@@ -1,3 +1,4 @@
+import { oncePerObject } from '../../src/memo';
 import { assertValidView, type HostView, type LocalHost, type NetworkView } from './view';
 
 /**
@@ -32,21 +33,13 @@ export interface RemoteEndpoint extends PlannedEndpoint {
   readonly underlayIp: string;
 }
 
-/** Plans already made, by view: every feature plans the same view, and the controller keeps a host's view while its inputs stay. */
-const plans = new WeakMap<HostView, HostPlan>();
-
 /**
  * Validates the view (throwing InvalidViewError) and derives this host's plan, once per
- * view object: a view is not changed after it is made (hostViewFromMesh makes a new one).
+ * view object: every feature plans the same view, the controller keeps a host's view while
+ * its inputs stay, and a view is not changed after it is made (hostViewFromMesh makes a
+ * new one).
  */
-export function planHost(view: HostView): HostPlan {
-  let plan = plans.get(view);
-  if (!plan) {
-    plan = newPlan(view);
-    plans.set(view, plan);
-  }
-  return plan;
-}
+export const planHost: (view: HostView) => HostPlan = oncePerObject(newPlan);
 
 function newPlan(view: HostView): HostPlan {
   assertValidView(view);

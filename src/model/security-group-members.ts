@@ -1,3 +1,4 @@
+import { oncePerObject } from '../memo';
 import type { Endpoint } from './endpoint';
 import type { Mesh } from './mesh';
 import { selects, TENANT_LABEL, type Peer, type SgExport } from './security-group';
@@ -18,21 +19,12 @@ export interface SecurityGroupIndex {
   readonly tenants: ReadonlyMap<string, readonly Endpoint[]>;
 }
 
-/** A mesh is never changed once built (changes make a new one), so its index can be kept. */
-const indexes = new WeakMap<Mesh, SecurityGroupIndex>();
-
 /**
- * The index of `mesh`, built once per mesh object: the controller compiles every host from
- * one mesh, and resolving selectors over every endpoint is most of what a group costs.
+ * The index of `mesh`, built once per mesh object (a mesh is never changed once built):
+ * the controller compiles every host from one mesh, and resolving selectors over every
+ * endpoint is most of what a group costs.
  */
-export function indexSecurityGroups(mesh: Mesh): SecurityGroupIndex {
-  let index = indexes.get(mesh);
-  if (!index) {
-    index = buildIndex(mesh);
-    indexes.set(mesh, index);
-  }
-  return index;
-}
+export const indexSecurityGroups: (mesh: Mesh) => SecurityGroupIndex = oncePerObject(buildIndex);
 
 function buildIndex(mesh: Mesh): SecurityGroupIndex {
   const endpoints = Object.values(mesh.endpoints).sort((a, b) => compare(a.name, b.name));

@@ -1,4 +1,5 @@
 import { EthType, IpProto, type Match, type MaskableNumber } from '../../openflow/codec';
+import { oncePerObject } from '../../../src/memo';
 import { matchReg, NetworkId, TargetOfport, type LocalEndpoint } from '../../pipeline';
 import type { PeerEndpoint, PolicyRule, Traffic } from './policy';
 import { portPrefixes } from './port-prefixes';
@@ -22,40 +23,35 @@ export interface Alternative {
 
 const IPV4: Match = { ethType: EthType.IPV4 };
 
-/**
- * Each endpoint's alternatives, by its entry in the host's plan. A plan is kept as long as
- * its view (planHost), and the controller keeps a view while endpoints and hosts stay
+/*
+ * Endpoints' alternatives, by their entry in the host's plan. A plan is kept as long as its
+ * view (planHost), and the controller keeps a view while endpoints and hosts stay
  * (HostStateCache): an endpoint's matches are built once, not for every rule and change.
  * Within a plan an entry is one endpoint, so one alternative per match, as interning
  * guarantees for the rest.
  */
-const endpointAlternatives = {
-  member: { ingress: new WeakMap<PeerEndpoint, Alternative>(), egress: new WeakMap<PeerEndpoint, Alternative>() },
-  peer: { ingress: new WeakMap<PeerEndpoint, Alternative>(), egress: new WeakMap<PeerEndpoint, Alternative>() },
+
+/** The pod sends (egress: it is in_port) or receives (ingress: it is TargetOfport). */
+const memberAlternative: Record<Direction, (member: LocalEndpoint) => Alternative> = {
+  egress: oncePerObject((m) => ({ key: `ip,in_port=${m.ofport}`, match: { ...IPV4, inPort: m.ofport } })),
+  ingress: oncePerObject((m) => ({ key: `ip,reg1=${m.ofport}`, match: matchReg(IPV4, TargetOfport, m.ofport) })),
 };
 
-function endpointAlternative(role: 'member' | 'peer', direction: Direction, endpoint: PeerEndpoint, build: () => Alternative): Alternative {
-  const known = endpointAlternatives[role][direction];
-  let alternative = known.get(endpoint);
-  if (!alternative) {
-    alternative = build();
-    known.set(endpoint, alternative);
-  }
-  return alternative;
-}
+/** The other end, by its address within its network (addresses repeat across networks). */
+const peerAlternatives = (field: 'ipv4Src' | 'ipv4Dst', name: 'nw_src' | 'nw_dst') =>
+  oncePerObject((p: PeerEndpoint): Alternative => ({ key: `ip,network=${p.network.id},${name}=${p.ip}`, match: matchReg({ ...IPV4, [field]: p.ip }, NetworkId, p.network.id) }));
+const peerAlternative: Record<Direction, (peer: PeerEndpoint) => Alternative> = { ingress: peerAlternatives('ipv4Src', 'nw_src'), egress: peerAlternatives('ipv4Dst', 'nw_dst') };
 
 /**
- * The clause alternatives of one host's compile. The same member, peer address or port
- * recurs in many rules: each is built once, and every rule gets the same object.
+ * The clause alternatives of one host's compile. The same member, peer, CIDR or port
+ * recurs in many rules: each is built once, and every rule gets the same object —
+ * endpoints' once per plan (above), CIDRs' and traffic's once per compile.
  */
 export class ClauseMatches {
   private readonly built = new Map<string, Alternative>();
 
-  /** The pod sends (egress: it is in_port) or receives (ingress: it is TargetOfport). */
   member(direction: Direction, member: LocalEndpoint): Alternative {
-    return endpointAlternative('member', direction, member, () =>
-      direction === 'egress' ? { key: `ip,in_port=${member.ofport}`, match: { ...IPV4, inPort: member.ofport } } : { key: `ip,reg1=${member.ofport}`, match: matchReg(IPV4, TargetOfport, member.ofport) },
-    );
+    return memberAlternative[direction](member);
   }
 
   /**
@@ -66,7 +62,7 @@ export class ClauseMatches {
     if (peers === undefined) return undefined;
     const [field, name] = direction === 'ingress' ? (['ipv4Src', 'nw_src'] as const) : (['ipv4Dst', 'nw_dst'] as const);
     return [
-      ...peers.endpoints.map((p) => endpointAlternative('peer', direction, p, () => ({ key: `ip,network=${p.network.id},${name}=${p.ip}`, match: matchReg({ ...IPV4, [field]: p.ip }, NetworkId, p.network.id) }))),
+      ...peers.endpoints.map(peerAlternative[direction]),
       // OVS prints a /32 as the bare address; so does the match.
       ...peers.cidrs.map((c) => {
         const address = c.endsWith('/32') ? c.slice(0, -3) : c;
