@@ -1,5 +1,6 @@
 import type { Action } from '../../openflow/codec';
 import { flow, type PipelineFlow } from '../../pipeline';
+import { oncePerObject } from '../../../src/memo';
 import type { Alternative } from './clause-matches';
 import { Priority, STAGES, type Direction } from './stages';
 
@@ -34,6 +35,9 @@ interface PlainEntry {
   flow: PipelineFlow;
   text: string;
 }
+
+/** A flow's instructions as text, made once per flow: a flow is not changed once built. */
+const instructionsText = oncePerObject((f: PipelineFlow) => JSON.stringify(f.instructions));
 
 /**
  * A host's security-group flows, collected by identity (table, priority, match), since a
@@ -76,7 +80,7 @@ export class SecurityFlowSet {
    */
   addFlow(direction: Direction, priority: number, identity: Alternative, f: PipelineFlow): void {
     const key = identityKey(direction, priority, identity);
-    const text = JSON.stringify(f.instructions);
+    const text = instructionsText(f);
     const known = this.plain.get(key);
     if (!known) this.plain.set(key, { flow: f, text });
     else if (known.text !== text) throw conflict(key);
@@ -91,7 +95,7 @@ export class SecurityFlowSet {
     const byIdentity = new Map<string, PipelineFlow>();
     for (const [key, entry] of this.plain) {
       const before = previous?.get(key);
-      byIdentity.set(key, before && JSON.stringify(before.instructions) === entry.text ? before : entry.flow);
+      byIdentity.set(key, before && instructionsText(before) === entry.text ? before : entry.flow);
     }
     for (const entry of [...this.clauses.egress.values(), ...this.clauses.ingress.values()]) {
       const key = identityKey(entry.direction, Priority.RULE, entry.alternative);

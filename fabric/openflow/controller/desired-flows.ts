@@ -63,8 +63,8 @@ export class DesiredFlows {
       const j = positions?.get(f);
       if (j !== undefined) {
         w.bytes(earlier!.bytes.subarray(earlier!.offsets[j], earlier!.offsets[j + 1]), 'flow');
-        // As encoded: the hash is of the flow without its cookie.
-        w.buf.fill(0, start + COOKIE_AT, start + COOKIE_AT + 8);
+        // Copied with its cookie; what a fresh build would hash is the flow without one.
+        if (earlier!.salted[j] !== 0) w.buf.fill(0, start + COOKIE_AT, start + COOKIE_AT + 8);
       } else {
         try {
           // Field by field rather than spread: only a Flow's fields, and an object the encoder reads fast.
@@ -76,14 +76,18 @@ export class DesiredFlows {
       offsets[i + 1] = w.pos;
       const same = keys.add(i);
       if (same !== undefined) throw new DuplicateFlowError(same, i, describeFlow(f));
-      // A copied flow keeps its unsalted hash (the same bytes hash the same); a salted one is hashed afresh, so the result never depends on `previous`.
-      let h = j !== undefined && earlier!.salted[j] === 0 ? earlier!.hashes[j] : flowHash(w.buf, start, w.pos, space.hashBits);
+      // A copied flow keeps its unsalted hash, and the cookie it carries (the same bytes hash the same); a salted one is hashed afresh, so the result never depends on `previous`.
+      const kept = j !== undefined && earlier!.salted[j] === 0;
+      let h = kept ? earlier!.hashes[j] : flowHash(w.buf, start, w.pos, space.hashBits);
       // Two different flows with one hash part: rehash deterministically, so both keep a cookie.
-      for (let salt = 1; byHash.addUnless(h, i, () => true) >= 0; salt++) {
-        h = flowHash(w.buf, start, w.pos, space.hashBits, salt);
+      if (byHash.addUnless(h, i, () => true) >= 0) {
+        if (kept) w.buf.fill(0, start + COOKIE_AT, start + COOKIE_AT + 8);
+        let salt = 1;
+        do h = flowHash(w.buf, start, w.pos, space.hashBits, salt++);
+        while (byHash.addUnless(h, i, () => true) >= 0);
         salted[i] = 1;
       }
-      space.writeCookie(w.buf, start + COOKIE_AT, h);
+      if (!kept || salted[i]) space.writeCookie(w.buf, start + COOKIE_AT, h);
       hashes[i] = h;
     }
     return new DesiredFlows(flows, space, w.buf.subarray(0, w.pos), offsets, hashes, salted, byHash);

@@ -101,5 +101,10 @@ describe('built with the previous set (what FlowSync does for every change)', ()
     expect(alone.hashes[0]).not.toBe(both.hashes[1]);
     expect(alone.hashes).toEqual(DesiredFlows.build([pair[1]], space).hashes);
     expect(DesiredFlows.build([pair[1], pair[0]], space, both).hashes).toEqual(DesiredFlows.build([pair[1], pair[0]], space).hashes);
+    // A copied flow a new one collides with is salted as in a fresh build, and carries the salted cookie.
+    const collided = DesiredFlows.build(pair, space, alone);
+    const fresh = DesiredFlows.build(pair, space);
+    expect(collided.hashes).toEqual(fresh.hashes);
+    expect([collided.addMessage(0), collided.addMessage(1)]).toEqual([fresh.addMessage(0), fresh.addMessage(1)]);
   });
 });
