@@ -1,29 +1,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { LoomError, describeCause } from '../errors';
+import { LoomError } from '../errors';
 import { rootLogger } from '../log';
-import { EndpointSchema } from '../model/endpoint';
-import { NetworkSchema } from '../model/network';
 import { checkReferences, emptyMesh, type Mesh } from '../model/mesh';
-import { RouteSchema } from '../model/route';
-import { SecurityGroupSchema } from '../model/security-group';
-import { ServiceSchema } from '../model/service';
-import type { StateStore } from './state-store';
+import { notifyListeners, StoredMeshSchema, type ChangeListener, type StateStore } from './state-store';
 
 const FILE_NAME = 'state.json';
 
 const PersistedState = z.strictObject({
   format: z.literal(1),
   revision: z.number().int().min(0),
-  mesh: z.strictObject({
-    services: z.record(z.string(), ServiceSchema),
-    endpoints: z.record(z.string(), EndpointSchema),
-    routes: z.record(z.string(), RouteSchema),
-    // Absent in files written before networks (security groups) existed.
-    networks: z.record(z.string(), NetworkSchema).default({}),
-    securityGroups: z.record(z.string(), SecurityGroupSchema).default({}),
-  }),
+  mesh: StoredMeshSchema,
 });
 
 export class CorruptStateError extends LoomError {}
@@ -33,7 +21,7 @@ export class CorruptStateError extends LoomError {}
  * temporary file, then rename: a crash leaves the old or the new state, never half).
  */
 export class FileStateStore implements StateStore {
-  private readonly listeners = new Set<(mesh: Mesh, revision: number) => void>();
+  private readonly listeners = new Set<ChangeListener>();
 
   private constructor(
     private readonly file: string,
@@ -79,15 +67,7 @@ export class FileStateStore implements StateStore {
     await fs.rename(tmp, this.file);
     this.mesh = mesh;
     this.rev = revision;
-    // The change is saved: a listener that fails must not make it look refused, nor keep
-    // the others from hearing of it.
-    for (const listener of this.listeners) {
-      try {
-        listener(mesh, revision);
-      } catch (err) {
-        rootLogger.error({ err: describeCause(err), revision }, 'a state change listener failed');
-      }
-    }
+    notifyListeners(this.listeners, mesh, revision, rootLogger);
   }
 
   onChange(listener: (mesh: Mesh, revision: number) => void): () => void {

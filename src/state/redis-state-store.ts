@@ -1,16 +1,10 @@
 import Redis from 'ioredis';
-import { z } from 'zod';
 import { LoomError, describeCause } from '../errors';
 import { rootLogger, type Logger } from '../log';
-import { EndpointSchema } from '../model/endpoint';
 import { checkReferences, emptyMesh, type Mesh } from '../model/mesh';
-import { NetworkSchema } from '../model/network';
-import { RouteSchema } from '../model/route';
-import { SecurityGroupSchema } from '../model/security-group';
-import { ServiceSchema } from '../model/service';
 import { CorruptStateError } from './file-state-store';
 import { COMMIT } from './redis-state-scripts';
-import type { StateStore } from './state-store';
+import { notifyListeners, StoredMeshSchema, type ChangeListener, type StateStore } from './state-store';
 
 export interface RedisStateStoreOptions {
   /** `redis://host:port/db`; the store opens its own connections and quits them on `close()`. */
@@ -21,15 +15,6 @@ export interface RedisStateStoreOptions {
   keyPrefix?: string;
   log?: Logger;
 }
-
-/** The same schemas as the file store's, field by field. */
-const StoredMesh = z.strictObject({
-  services: z.record(z.string(), ServiceSchema),
-  endpoints: z.record(z.string(), EndpointSchema),
-  routes: z.record(z.string(), RouteSchema),
-  networks: z.record(z.string(), NetworkSchema).default({}),
-  securityGroups: z.record(z.string(), SecurityGroupSchema).default({}),
-});
 
 /** Another instance committed since this one last looked; nothing was changed. Retry on `current()`. */
 export class StateConflictError extends LoomError {
@@ -48,8 +33,6 @@ interface ScriptedRedis extends Redis {
   loomStateCommit(key: string, expected: string, mesh: string, channel: string): Promise<[number, number]>;
 }
 
-type Listener = (mesh: Mesh, revision: number) => void;
-
 /**
  * The mesh in Redis, shared by several control-plane instances: one hash `<prefix>state`
  * with `format`, `revision` and `mesh` (JSON). `commit` is optimistic: a Lua script writes
@@ -60,7 +43,7 @@ type Listener = (mesh: Mesh, revision: number) => void;
  * whenever the subscriber (re)connects, by comparing revisions.
  */
 export class RedisStateStore implements StateStore {
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new Set<ChangeListener>();
   private readonly redis: ScriptedRedis;
   private readonly key: string;
   private readonly channel: string;
@@ -136,7 +119,7 @@ export class RedisStateStore implements StateStore {
     this.apply(mesh, revision);
   }
 
-  onChange(listener: Listener): () => void {
+  onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -176,13 +159,7 @@ export class RedisStateStore implements StateStore {
     if (revision <= this.rev) return;
     this.mesh = mesh;
     this.rev = revision;
-    for (const listener of this.listeners) {
-      try {
-        listener(mesh, revision);
-      } catch (err) {
-        this.log.error({ err: describeCause(err), revision }, 'a state change listener failed');
-      }
-    }
+    notifyListeners(this.listeners, mesh, revision, this.log);
   }
 
   private parse(fields: Record<string, string>): { mesh: Mesh; revision: number } | { problem: string; revision?: number } {
@@ -196,7 +173,7 @@ export class RedisStateStore implements StateStore {
     } catch (err) {
       return { problem: `mesh is not JSON: ${(err as Error).message}`, revision };
     }
-    const parsed = StoredMesh.safeParse(json);
+    const parsed = StoredMeshSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return { problem: `mesh${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`, revision };
