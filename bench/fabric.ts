@@ -2,6 +2,7 @@ import os from 'node:os';
 import { hostFlows, type HostView } from '../fabric/pipeline';
 import { type Cluster, type ClusterPod, startCluster } from '../test/harness/cluster';
 import { parsePingLog } from '../test/harness/cluster-ping';
+import { benchReport } from './report';
 import { median, percentile, positiveInt, round } from './stats';
 
 /**
@@ -39,13 +40,10 @@ const config = {
   only: new Set((process.env.BENCH_FABRIC_ONLY ?? 'throughput,latency,flows').split(',').map((s) => s.trim())),
 };
 
-function emit(metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  process.stdout.write(JSON.stringify({ bench: BENCH, metric, value: round(value), unit, ...extra }) + '\n');
-}
-
-function progress(message: string): void {
-  process.stderr.write(`[bench:fabric] ${message}\n`);
-}
+const report = benchReport(BENCH);
+const progress = report.progress;
+/** bench:fabric's lines have no scenario. */
+const emit = (metric: string, value: number, unit: string, extra?: Record<string, unknown>) => report.emit(undefined, metric, value, unit, extra);
 
 async function main(): Promise<void> {
   progress(`${os.cpus().length} CPUs, node ${process.version}; ${JSON.stringify({ ...config, only: [...config.only] })}`);

@@ -1,6 +1,7 @@
 import { createMemoryIpam, createRedisIpam, type Ipam } from '../fabric/ipam';
 import { startRedis, type RedisServer } from '../test/harness/redis';
-import { percentile, positiveInt, round } from './stats';
+import { benchReport } from './report';
+import { percentile, positiveInt } from './stats';
 
 /**
  * `node dist/bench/ipam.js` (after `npx tsc -p .`) — cluster IPAM throughput:
@@ -92,13 +93,7 @@ async function worstSearch(agents: Ipam[]): Promise<void> {
   }
 }
 
-function emit(scenario: string, metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  process.stdout.write(JSON.stringify({ bench: 'ipam', scenario, metric, value: round(value), unit, ...extra }) + '\n');
-}
-
-function progress(message: string): void {
-  process.stderr.write(`[bench:ipam] ${message}\n`);
-}
+const { emit, progress } = benchReport('ipam');
 
 main().catch((err: unknown) => {
   process.stderr.write(`[bench:ipam] ${err instanceof Error ? err.stack : String(err)}\n`);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { createLogger } from '../src/log';
 import { startEmbeddedRegistry, type EmbeddedRegistry } from '../src/registry/embedded/embedded-registry';
 import { epochMs, type LoadCommand, type LoadReply } from './registry-load';
-import { percentile, positiveInt, round } from './stats';
+import { benchReport } from './report';
+import { percentile, positiveInt } from './stats';
 
 /**
  * `npm run bench:registry` — the embedded Consul-compatible registry under load:
@@ -151,13 +152,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-function emit(scenario: string, metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  process.stdout.write(JSON.stringify({ bench: BENCH, scenario, metric, value: round(value), unit, ...extra }) + '\n');
-}
-
-function progress(message: string): void {
-  process.stderr.write(`[bench:registry] ${message}\n`);
-}
+const { emit, progress } = benchReport(BENCH);
 
 main().catch((err: unknown) => {
   process.stderr.write(`[bench:registry] failed: ${err instanceof Error ? err.stack : String(err)}\n`);

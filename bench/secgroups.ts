@@ -15,6 +15,7 @@ import { startControlledBridge } from '../test/fabric/openflow/controller/contro
 import type { OvsHost } from '../test/harness/ovs-host';
 import { FlowMonitor, type FlowEvent } from './secgroups-monitor';
 import { meshOf, NETWORK, policyDocuments, reportedHosts, ruleCount, yamlOf, type PolicyDocuments } from './secgroups-mesh';
+import { benchReport } from './report';
 import { median, percentile, positiveInt, round } from './stats';
 
 /**
@@ -61,13 +62,7 @@ const config = {
   only: new Set((process.env.BENCH_SECGROUPS_ONLY ?? 'compile,apply,latency').split(',').map((s) => s.trim())),
 };
 
-function emit(scenario: string, metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  process.stdout.write(JSON.stringify({ bench: BENCH, scenario, metric, value: round(value), unit, ...extra }) + '\n');
-}
-
-function progress(message: string): void {
-  process.stderr.write(`[bench:secgroups] ${message}\n`);
-}
+const { emit, progress } = benchReport(BENCH);
 
 async function main(): Promise<void> {
   progress(`${os.cpus().length} CPUs, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ${JSON.stringify({ ...config, only: [...config.only] })}`);

@@ -1,24 +1,4 @@
-/** Output helpers: one JSON line per metric on stdout, progress on stderr. */
-
-export const BENCH = 'xds-push';
-
-export interface MetricLine {
-  bench: string;
-  scenario?: string;
-  metric: string;
-  value: number;
-  unit: string;
-  [extra: string]: unknown;
-}
-
-export function emit(scenario: string, metric: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  const line: MetricLine = { bench: BENCH, scenario, metric, value: round(value), unit, ...extra };
-  process.stdout.write(JSON.stringify(line) + '\n');
-}
-
-export function progress(message: string): void {
-  process.stderr.write(`[bench:xds] ${message}\n`);
-}
+/** Sample statistics and configuration parsing shared by the benchmarks (their output: report.ts). */
 
 /** Nearest-rank percentile (p in 0..100) of an unsorted sample; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {

@@ -13,7 +13,10 @@ import type { NodeIdentity } from '../xds/resources/client-profile';
 import { AckTracker } from './ack-tracker';
 import type { ChildMessage, ParentMessage, Usage } from './ipc';
 import { benchMesh, endpointChange, serviceName } from './mesh-fixture';
-import { emit, percentile, positiveInt, progress } from './stats';
+import { benchReport } from './report';
+import { percentile, positiveInt } from './stats';
+
+const { emit, progress } = benchReport('xds-push', 'xds');
 
 /**
  * `npm run bench:xds` — how long an endpoint change takes to reach N proxyless gRPC
