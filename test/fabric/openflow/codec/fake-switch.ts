@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { rawMessage } from './raw-message';
 
 /**
  * Just enough of an OpenFlow 1.3 switch for ovs-ofctl to complete its commands against
@@ -17,18 +18,7 @@ export interface FakeSwitch {
   close(): Promise<void>;
 }
 
-const OF13 = 0x04;
 const ONF = 0x4f4e4600;
-
-function message(type: number, xid: number, body: Buffer = Buffer.alloc(0)): Buffer {
-  const b = Buffer.alloc(8 + body.length);
-  b[0] = OF13;
-  b[1] = type;
-  b.writeUInt16BE(b.length, 2);
-  b.writeUInt32BE(xid, 4);
-  body.copy(b, 8);
-  return b;
-}
 
 function multipartReply(request: Buffer): Buffer {
   const mpType = request.readUInt16BE(8);
@@ -37,7 +27,7 @@ function multipartReply(request: Buffer): Buffer {
   const size = mpType === 0 ? 1056 : mpType === 2 ? 24 : 0;
   const body = Buffer.alloc(8 + size);
   body.writeUInt16BE(mpType, 0);
-  return message(19, request.readUInt32BE(4), body);
+  return rawMessage(19, request.readUInt32BE(4), body);
 }
 
 export async function startFakeSwitch(path: string): Promise<FakeSwitch> {
@@ -51,14 +41,14 @@ export async function startFakeSwitch(path: string): Promise<FakeSwitch> {
     const xid = m.readUInt32BE(4);
     switch (m[1]) {
       case 0: // HELLO
-        return message(0, xid);
+        return rawMessage(0, xid);
       case 2: // ECHO_REQUEST
-        return message(3, xid, m.subarray(8));
+        return rawMessage(3, xid, m.subarray(8));
       case 4: // EXPERIMENTER: answer ONF bundle control requests (even types) with their reply
         if (m.length >= 24 && m.readUInt32BE(8) === ONF && m.readUInt32BE(12) === 2300) {
           const body = Buffer.from(m.subarray(8, 24));
           body.writeUInt16BE(body.readUInt16BE(12) | 1, 12);
-          return message(4, xid, body);
+          return rawMessage(4, xid, body);
         }
         return undefined;
       case 5: {
@@ -66,21 +56,21 @@ export async function startFakeSwitch(path: string): Promise<FakeSwitch> {
         const body = Buffer.alloc(24);
         body.writeBigUInt64BE(1n, 0);
         body[12] = 254;
-        return message(6, xid, body);
+        return rawMessage(6, xid, body);
       }
       case 7: // GET_CONFIG_REQUEST
-        return message(8, xid, config);
+        return rawMessage(8, xid, config);
       case 9: // SET_CONFIG: remembered, so ovs-ofctl set-frags reads back what it set
         config = Buffer.from(m.subarray(8, 12));
         return undefined;
       case 18:
         return multipartReply(m);
       case 20: // BARRIER_REQUEST
-        return message(21, xid);
+        return rawMessage(21, xid);
       case 24: // ROLE_REQUEST
-        return message(25, xid, m.subarray(8));
+        return rawMessage(25, xid, m.subarray(8));
       case 26: // GET_ASYNC_REQUEST
-        return message(27, xid, Buffer.alloc(24));
+        return rawMessage(27, xid, Buffer.alloc(24));
       default:
         return undefined;
     }

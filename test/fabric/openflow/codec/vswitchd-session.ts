@@ -1,6 +1,7 @@
 import type { OfctlCommand } from './ovs-tools';
 import { captureOfctl } from './ovs-tools';
 import { BRIDGE, PORT2, type PrivateOvs } from './private-ovs';
+import { rawMessage } from './raw-message';
 
 /**
  * A controller's conversation with a real ovs-vswitchd, step by step, to record what the
@@ -14,17 +15,9 @@ export interface SessionStep {
   received: Buffer[];
 }
 
-const OF13 = 0x04;
 
 function msg(type: number, xid: number, bodyHex = ''): Buffer {
-  const body = Buffer.from(bodyHex.replace(/\s+/g, ''), 'hex');
-  const b = Buffer.alloc(8 + body.length);
-  b[0] = OF13;
-  b[1] = type;
-  b.writeUInt16BE(b.length, 2);
-  b.writeUInt32BE(xid, 4);
-  body.copy(b, 8);
-  return b;
+  return rawMessage(type, xid, Buffer.from(bodyHex.replace(/\s+/g, ''), 'hex'));
 }
 
 function withXid(m: Buffer, xid: number): Buffer {
